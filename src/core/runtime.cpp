@@ -1,0 +1,36 @@
+#include "hpe3d/core/runtime.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <sched.h>
+
+#include <torch/torch.h>
+
+namespace hpe3d::core {
+
+void init_process() {
+  // 256 MB: larger than any activation or Adam state of the pose models, so
+  // freed tensors stay in the heap instead of being page-faulted back in.
+  constexpr int kThreshold = 256 * 1024 * 1024;
+  mallopt(M_MMAP_THRESHOLD, kThreshold);
+  mallopt(M_TRIM_THRESHOLD, kThreshold);
+}
+
+int cpu_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::thread::hardware_concurrency());
+}
+
+bool set_threads(int blas_threads, int torch_threads) {
+  torch::set_num_threads(std::max(1, torch_threads));
+  // Looked up at run time: Debian's LibTorch links the generic libblas.so.3,
+  // which is OpenBLAS only when libopenblas0-pthread provides it.
+  using SetThreads = void (*)(int);
+  auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (fn == nullptr) return false;
+  fn(std::max(1, blas_threads));
+  return true;
+}
+
+}  // namespace hpe3d::core
