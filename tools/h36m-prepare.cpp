@@ -1,10 +1,37 @@
-// h36m-prepare: builds hpe3d pose files (placeholder until the data layer lands).
+// h36m-prepare: builds hpe3d pose files from Human3.6M (Martinez tree), BVH
+// motion capture or synthetic poses, and summarises them.
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
+#include "hpe3d/core/cli.h"
 #include "hpe3d/core/tool_main.h"
+#include "hpe3d/data/martinez_source.h"
+#include "hpe3d/data/pose_file.h"
+#include "hpe3d/data/pose_file_summary.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"h36m-prepare: build hpe3d pose files"};
-  CLI11_PARSE(app, argc, argv);
-  return hpe3d::core::run_tool("h36m-prepare", [] { return 0; });
+  using namespace hpe3d;
+  CLI::App app{"h36m-prepare: build and inspect hpe3d pose files"};
+  app.require_subcommand(1);
+
+  data::MartinezOptions martinez;
+  std::string out;
+  auto* cmd_martinez = app.add_subcommand("martinez", "Human3.6M tree of Martinez et al. 2017");
+  cmd_martinez->add_option("--root", martinez.root, "folder holding S1, S5, ...")->required();
+  cmd_martinez->add_option("--cameras", martinez.cameras, "cameras.h5")->required();
+  cmd_martinez->add_option("--out", out, "output pose file (.h5)")->required();
+  cmd_martinez->add_option("--subjects", martinez.subjects, "subject ids")->delimiter(',');
+  cmd_martinez->add_option("--stride", martinez.stride, "keep every N-th frame")->check(CLI::PositiveNumber);
+
+  std::string info_path;
+  auto* cmd_info = app.add_subcommand("info", "summarise a pose file");
+  cmd_info->add_option("file", info_path, "pose file (.h5)")->required();
+
+  if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
+  return core::run_tool("h36m-prepare", [&] {
+    if (*cmd_martinez) data::prepare_martinez(martinez, out);
+    if (*cmd_info) std::cout << data::summarize(data::read_pose_file(info_path));
+    return 0;
+  });
 }

@@ -1,0 +1,69 @@
+#pragma once
+// A small RAII layer over the HDF5 C API: whole-dataset and row-range reads
+// into tensors, writes from tensors, appendable (chunked, unlimited first
+// dimension) datasets, string datasets and string attributes. Every failure
+// throws core::InputError naming the file and the dataset.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace hpe3d::data {
+
+class H5File {
+ public:
+  enum class Mode { kRead, kCreate, kReadWrite };
+  // kCreate truncates an existing file.
+  H5File(const std::string& path, Mode mode);
+  ~H5File();
+  H5File(const H5File&) = delete;
+  H5File& operator=(const H5File&) = delete;
+  H5File(H5File&& other) noexcept;
+  H5File& operator=(H5File&& other) noexcept;
+
+  const std::string& path() const { return path_; }
+  void close();
+
+  // True if `name` ("/a/b/c") exists as a dataset or group.
+  bool exists(const std::string& name) const;
+  // Names of the members of a group, sorted.
+  std::vector<std::string> list(const std::string& group) const;
+  // Dimensions of a dataset.
+  std::vector<int64_t> shape(const std::string& dataset) const;
+
+  // Whole dataset, converted to `dtype` (kFloat32, kFloat64, kInt32, kInt64, kUInt8).
+  torch::Tensor read(const std::string& dataset, torch::ScalarType dtype) const;
+  // Rows [start, start + count) along the first dimension.
+  torch::Tensor read_rows(const std::string& dataset, torch::ScalarType dtype, int64_t start,
+                          int64_t count) const;
+  // String datasets, fixed or variable length; also a uint8/int array of
+  // character codes (the `Name` of Martinez's cameras.h5).
+  std::vector<std::string> read_strings(const std::string& dataset) const;
+
+  // Writes a CPU tensor as a new dataset (intermediate groups are created).
+  void write(const std::string& dataset, const torch::Tensor& values);
+  void write_strings(const std::string& dataset, const std::vector<std::string>& values);
+
+  // A chunked dataset with an unlimited first dimension: shape [0, inner...].
+  void create_appendable(const std::string& dataset, torch::ScalarType dtype,
+                         const std::vector<int64_t>& inner_shape, int64_t chunk_rows);
+  // Appends rows [n, inner...] (dtype converted to the dataset's).
+  void append(const std::string& dataset, const torch::Tensor& rows);
+
+  void write_attribute(const std::string& object, const std::string& name,
+                       const std::string& value);
+  void write_attribute(const std::string& object, const std::string& name, int64_t value);
+  std::string read_string_attribute(const std::string& object, const std::string& name) const;
+  int64_t read_int_attribute(const std::string& object, const std::string& name) const;
+  bool has_attribute(const std::string& object, const std::string& name) const;
+
+ private:
+  [[noreturn]] void fail(const std::string& object, const std::string& what) const;
+  int64_t open_dataset(const std::string& dataset) const;
+
+  std::string path_;
+  int64_t id_ = -1;  // hid_t
+};
+
+}  // namespace hpe3d::data

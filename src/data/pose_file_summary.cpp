@@ -1,0 +1,56 @@
+#include "hpe3d/data/pose_file_summary.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "hpe3d/geometry/skeleton.h"
+
+namespace hpe3d::data {
+namespace {
+
+std::map<int, int64_t> counts(const torch::Tensor& labels) {
+  std::map<int, int64_t> out;
+  auto a = labels.accessor<int32_t, 1>();
+  for (int64_t i = 0; i < labels.size(0); ++i) ++out[a[i]];
+  return out;
+}
+
+}  // namespace
+
+std::string summarize(const PoseData& data) {
+  std::string s = fmt::format("source: {}\nsamples: {}\n", data.source, data.size());
+  if (data.size() == 0) return s;
+  s += "subjects:";
+  for (auto [k, n] : counts(data.subject)) s += fmt::format(" S{}={}", k, n);
+  s += "\ncameras:";
+  for (auto [k, n] : counts(data.camera)) s += fmt::format(" {}={}", k, n);
+  s += "\nactions:\n";
+  for (auto [k, n] : counts(data.action))
+    s += fmt::format("  {:<14} {:>9}\n", data.action_names.at(static_cast<size_t>(k)), n);
+
+  const char* axes = "xyz";
+  s += "pose3d (camera frame, mm):";
+  for (int d = 0; d < 3; ++d) {
+    auto v = data.pose3d.select(2, d);
+    s += fmt::format(" {} [{:.1f}, {:.1f}]", axes[d], v.min().item<float>(), v.max().item<float>());
+  }
+  s += "\npose2d (px):";
+  for (int d = 0; d < 2; ++d) {
+    auto v = data.pose2d.select(2, d);
+    s += fmt::format(" {} [{:.1f}, {:.1f}]", axes[d], v.min().item<float>(), v.max().item<float>());
+  }
+  s += "\nbone lengths (mm): median, std\n";
+  auto lengths = geometry::bone_lengths(data.pose3d.to(torch::kFloat64));  // [N, 16]
+  auto median = std::get<0>(lengths.median(0));
+  auto stddev = lengths.std(0);
+  const auto& names = geometry::joint_names();
+  for (size_t b = 0; b < geometry::bones().size(); ++b) {
+    auto [parent, child] = geometry::bones()[b];
+    s += fmt::format("  {:>9} -> {:<9} {:8.1f} {:7.2f}\n", names[parent], names[child],
+                     median[static_cast<int64_t>(b)].item<double>(), stddev[static_cast<int64_t>(b)].item<double>());
+  }
+  return s;
+}
+
+}  // namespace hpe3d::data
