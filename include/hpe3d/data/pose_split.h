@@ -1,0 +1,41 @@
+#pragma once
+// One split (e.g. training subjects 1,5,6,7,8) of a pose file, shaped for the
+// models and held in contiguous tensors: loaded once, normalised once, moved to
+// the device once, batched with index_select (DESIGN.md 3.3).
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "hpe3d/data/pose_file.h"
+
+namespace hpe3d::data {
+
+struct SplitOptions {
+  std::vector<int> subjects;   // empty: all
+  int stride = 1;              // every stride-th frame of each sequence and camera
+  bool root_centre_2d = false; // subtract the 2D root from the 2D input
+};
+
+struct PoseSplit {
+  torch::Tensor pose2d;     // [N, 17, 2] px (root-centred when asked)
+  torch::Tensor pose3d;     // [N, 16, 3] mm, relative to the root, root dropped
+  torch::Tensor centre_x;   // [N] principal point x of each sample's camera (for flips)
+  torch::Tensor action;     // [N] int64
+  torch::Tensor subject;    // [N] int64
+  std::vector<std::string> action_names;
+  int64_t size() const { return pose2d.size(0); }
+  PoseSplit to(const torch::Device& device) const;
+};
+
+// Reads `path` and shapes the selected rows. Throws core::InputError if the
+// selection is empty (naming the file and subjects).
+PoseSplit load_split(const std::string& path, const SplitOptions& options);
+
+// Mirror a batch left/right, consistently for 2D and 3D: 3D x -> -x, 2D x ->
+// 2 c_x - x (the pinhole image of the mirrored pose), and the left and right
+// joints swap. pose2d [B, 17, 2], pose3d [B, 16, 3], centre_x [B].
+void flip_batch(torch::Tensor& pose2d, torch::Tensor& pose3d, const torch::Tensor& centre_x,
+                bool root_centred_2d);
+
+}  // namespace hpe3d::data

@@ -1,0 +1,55 @@
+#include "hpe3d/data/pose_split.h"
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/eval/metrics.h"
+#include "hpe3d/geometry/skeleton.h"
+
+namespace hpe3d::data {
+
+PoseSplit PoseSplit::to(const torch::Device& device) const {
+  PoseSplit out = *this;
+  out.pose2d = pose2d.to(device);
+  out.pose3d = pose3d.to(device);
+  out.centre_x = centre_x.to(device);
+  out.action = action.to(device);
+  out.subject = subject.to(device);
+  return out;
+}
+
+PoseSplit load_split(const std::string& path, const SplitOptions& options) {
+  auto data = read_pose_file(path, {options.subjects, options.stride});
+  if (data.size() == 0) {
+    std::string list;
+    for (int s : options.subjects) list += (list.empty() ? "" : ",") + std::to_string(s);
+    core::fail(path, "no samples for subjects " + list);
+  }
+  PoseSplit split;
+  split.pose2d = data.pose2d;
+  if (options.root_centre_2d) split.pose2d = eval::root_centre(split.pose2d);
+  split.pose3d = eval::root_centre(data.pose3d).narrow(1, 1, geometry::kNumJoints - 1).contiguous();
+  // Principal point per sample, from the file's calibrations.
+  std::vector<float> cx(static_cast<size_t>(data.size()));
+  auto sub = data.subject.accessor<int32_t, 1>();
+  auto cam = data.camera.accessor<int32_t, 1>();
+  for (int64_t i = 0; i < data.size(); ++i)
+    cx[static_cast<size_t>(i)] = data.cameras.has(sub[i], cam[i])
+                                     ? static_cast<float>(data.cameras.get(sub[i], cam[i]).c[0])
+                                     : 500.0f;
+  split.centre_x = torch::tensor(cx);
+  split.action = data.action.to(torch::kLong);
+  split.subject = data.subject.to(torch::kLong);
+  split.action_names = data.action_names;
+  return split;
+}
+
+void flip_batch(torch::Tensor& pose2d, torch::Tensor& pose3d, const torch::Tensor& centre_x,
+                bool root_centred_2d) {
+  pose2d = geometry::flip_pose(pose2d, 0);  // x -> -x, left <-> right
+  if (!root_centred_2d) {
+    auto x = pose2d.select(2, 0);
+    x.add_(2 * centre_x.unsqueeze(1).to(pose2d.dtype()));  // -x + 2 c_x
+  }
+  pose3d = geometry::flip_pose(eval::add_root(pose3d), 0).narrow(1, 1, geometry::kNumJoints - 1);
+}
+
+}  // namespace hpe3d::data
