@@ -1,0 +1,140 @@
+#pragma once
+// The experiment config: every key of an hpe3d YAML file, with its type,
+// default and meaning declared once (docs/configuration.md is generated from
+// these declarations by `h36m-train --print-config-reference`).
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hpe3d/core/config_fields.h"
+
+namespace hpe3d::core {
+
+struct DataConfig {
+  std::string file = "data/cmu_mocap.h5";
+  std::vector<int> train_subjects{1, 5, 6, 7, 8};
+  std::vector<int> test_subjects{9, 11};
+  int train_stride = 1;
+  int test_stride = 1;
+  bool root_centre_2d = false;
+  bool flip = false;
+  template <class V>
+  void visit(V& v) {
+    v.field("file", file, "pose file (relative paths: from the working directory)");
+    v.field("train_subjects", train_subjects, "subjects of the training split");
+    v.field("test_subjects", test_subjects, "subjects of the validation/test split");
+    v.field("train_stride", train_stride, "keep every N-th training frame", Range{1, 1e6});
+    v.field("test_stride", test_stride, "keep every N-th test frame", Range{1, 1e6});
+    v.field("root_centre_2d", root_centre_2d, "subtract the 2D root from the 2D input");
+    v.field("flip", flip, "random left/right flips of training batches (2D and 3D together)");
+  }
+};
+
+struct BetaConfig {
+  std::string schedule = "constant";
+  double max = 1e-3;
+  double warmup_epochs = 10;
+  int cycles = 4;
+  double ratio = 0.5;
+  template <class V>
+  void visit(V& v) {
+    v.field("schedule", schedule, "KL weight schedule", Choices{"constant", "linear", "cyclical"});
+    v.field("max", max, "beta (largest value of the schedule)", Range{0, 1e6});
+    v.field("warmup_epochs", warmup_epochs, "linear: epochs from 0 to max", Range{1e-9, 1e9});
+    v.field("cycles", cycles, "cyclical: number of cycles", Range{1, 1e6});
+    v.field("ratio", ratio, "cyclical: share of a cycle spent rising", Range{1e-9, 1});
+  }
+};
+
+struct OptimizerConfig {
+  std::string kind = "adam";
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double momentum = 0.9;
+  bool shared = true;
+  template <class V>
+  void visit(V& v) {
+    v.field("kind", kind, "optimiser", Choices{"adam", "adamw", "sgd"});
+    v.field("lr", lr, "initial learning rate", Range{1e-12, 10});
+    v.field("weight_decay", weight_decay, "weight decay", Range{0, 1});
+    v.field("momentum", momentum, "sgd momentum", Range{0, 1});
+    v.field("shared", shared, "one optimiser for all pairs (false: one per pair)");
+  }
+};
+
+struct LrConfig {
+  std::string schedule = "exponential";
+  double decay_rate = 0.96;
+  double decay_steps = 100000;
+  double gamma = 0.1;
+  int step_epochs = 30;
+  double factor = 0.5;
+  int patience = 5;
+  double min_lr = 0.0;
+  template <class V>
+  void visit(V& v) {
+    v.field("schedule", schedule, "learning-rate schedule",
+            Choices{"constant", "exponential", "step", "plateau", "cosine"});
+    v.field("decay_rate", decay_rate, "exponential: factor per decay_steps", Range{0, 1});
+    v.field("decay_steps", decay_steps, "exponential: steps per decay_rate", Range{1, 1e12});
+    v.field("gamma", gamma, "step: factor every step_epochs", Range{0, 1});
+    v.field("step_epochs", step_epochs, "step: epochs between reductions", Range{1, 1e6});
+    v.field("factor", factor, "plateau: factor on a plateau", Range{0, 1});
+    v.field("patience", patience, "plateau: epochs without improvement", Range{1, 1e6});
+    v.field("min_lr", min_lr, "cosine/plateau: lower bound", Range{0, 10});
+  }
+};
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 256;
+  std::vector<std::string> pairs{"pose2d->pose3d"};
+  std::string schedule = "per_batch";
+  double grad_clip = 0.0;
+  int log_every = 100;
+  int keep_last = 1;
+  uint64_t seed = 0;
+  BetaConfig beta;
+  OptimizerConfig optimizer;
+  LrConfig lr;
+  template <class V>
+  void visit(V& v) {
+    v.field("epochs", epochs, "training epochs", Range{1, 1e6});
+    v.field("batch_size", batch_size, "samples per step", Range{1, 1e7});
+    v.field("pairs", pairs, "encoder->decoder pairs trained (pose2d|pose3d|rgb -> pose2d|pose3d|rgb)");
+    v.field("schedule", schedule, "per_batch: every pair every batch; per_epoch: one pair per epoch in turn",
+            Choices{"per_batch", "per_epoch"});
+    v.field("grad_clip", grad_clip, "max gradient norm (0: off)", Range{0, 1e9});
+    v.field("log_every", log_every, "steps between loss read-backs and metrics.jsonl records", Range{1, 1e9});
+    v.field("keep_last", keep_last, "epoch checkpoints kept besides last.pt and best.pt", Range{0, 1e6});
+    v.field("seed", seed, "seed of initialisation, sampling and augmentation");
+    v.section("beta", beta);
+    v.section("optimizer", optimizer);
+    v.section("lr", lr);
+  }
+};
+
+struct EvalConfig {
+  std::string pair = "pose2d->pose3d";
+  int joints = 17;
+  int batch_size = 4096;
+  template <class V>
+  void visit(V& v) {
+    v.field("pair", pair, "pair whose MPJPE selects best.pt");
+    v.field("joints", joints, "joints in the MPJPE denominator (17: root included)", Range{16, 17});
+    v.field("batch_size", batch_size, "evaluation batch size", Range{1, 1e7});
+  }
+};
+
+struct RuntimeConfig {
+  std::string device = "auto";
+  int threads = 0;
+  template <class V>
+  void visit(V& v) {
+    v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
+    v.field("threads", threads, "CPU threads (0: all cores, split between BLAS and torch per model)",
+            Range{0, 4096});
+  }
+};
+
+}  // namespace hpe3d::core
