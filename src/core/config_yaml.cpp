@@ -14,6 +14,17 @@ std::string describe(const YAML::Node& node) {
 
 }  // namespace detail
 
+YAML::Node load_yaml_file(const std::string& path) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    return root ? root : YAML::Node(YAML::NodeType::Map);
+  } catch (const YAML::BadFile&) {
+    fail(path, "cannot open config file");
+  } catch (const YAML::Exception& e) {
+    fail(path, std::string("not valid YAML: ") + e.what());
+  }
+}
+
 void apply_override(YAML::Node& root, const std::string& assignment, const std::string& what) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) fail(what, "expected key.path=value");

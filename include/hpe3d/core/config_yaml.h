@@ -199,17 +199,14 @@ class DocWriter {
 // read, so overrides go through the same strict checks as the file.
 void apply_override(YAML::Node& root, const std::string& assignment, const std::string& what);
 
-// Loads `path` (+ overrides) into `config` strictly.
+// Parses a YAML file; InputError naming the file if it cannot.
+YAML::Node load_yaml_file(const std::string& path);
+
+// Reads `root` (+ "a.b=value" overrides) into a Config strictly; `path` names
+// the source in errors.
 template <class Config>
-Config load_config(const std::string& path, const std::vector<std::string>& overrides = {}) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    fail(path, "cannot open config file");
-  } catch (const YAML::Exception& e) {
-    fail(path, std::string("not valid YAML: ") + e.what());
-  }
+Config config_from_yaml(YAML::Node root, const std::string& path,
+                        const std::vector<std::string>& overrides = {}) {
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   for (const auto& o : overrides) apply_override(root, o, "--set " + o);
   Config config;
@@ -217,6 +214,11 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   config.visit(reader);
   reader.finish();
   return config;
+}
+
+template <class Config>
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {}) {
+  return config_from_yaml<Config>(load_yaml_file(path), path, overrides);
 }
 
 template <class Config>
