@@ -1,0 +1,53 @@
+#pragma once
+// The Martinez et al. 2017 trunk shared by the pose encoders and decoders:
+//   input:  Linear(in -> hidden) -> BN -> ReLU -> Dropout
+//   blocks: `blocks` x residual { 2 x (Linear(hidden -> hidden) -> BN -> ReLU -> Dropout) }
+// [B, in] -> [B, hidden]. Parameter names: input.linear.*, input.bn.*,
+// blocks.<i>.layer1.linear.*, blocks.<i>.layer1.bn.*, blocks.<i>.layer2.*.
+#include <torch/torch.h>
+
+namespace hpe3d::models {
+
+// Linear -> BatchNorm1d -> ReLU -> Dropout. [B, in] -> [B, out]
+class LinearBlockImpl : public torch::nn::Module {
+ public:
+  LinearBlockImpl(int64_t in, int64_t out, double dropout);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::nn::Linear linear{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(LinearBlock);
+
+// x + layer2(layer1(x)). [B, width] -> [B, width]
+class ResidualBlockImpl : public torch::nn::Module {
+ public:
+  ResidualBlockImpl(int64_t width, double dropout);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  LinearBlock layer1{nullptr}, layer2{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+struct MlpTrunkOptions {
+  MlpTrunkOptions(int64_t in_features) : in_features_(in_features) {}
+  TORCH_ARG(int64_t, in_features);
+  TORCH_ARG(int64_t, hidden) = 1024;
+  TORCH_ARG(int64_t, blocks) = 2;
+  TORCH_ARG(double, dropout) = 0.5;
+};
+
+class MlpTrunkImpl : public torch::nn::Module {
+ public:
+  explicit MlpTrunkImpl(const MlpTrunkOptions& options);
+  // [B, in_features] -> [B, hidden]
+  torch::Tensor forward(const torch::Tensor& x);
+
+  MlpTrunkOptions options;
+  LinearBlock input{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+};
+TORCH_MODULE(MlpTrunk);
+
+}  // namespace hpe3d::models

@@ -1,0 +1,40 @@
+#include "hpe3d/models/mlp_trunk.h"
+
+namespace hpe3d::models {
+
+LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
+  TORCH_CHECK(in > 0 && out > 0, "LinearBlock: sizes must be positive, got ", in, " -> ", out);
+  TORCH_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, "LinearBlock: dropout must be in [0, 1), got ",
+              dropout_p);
+  linear = register_module("linear", torch::nn::Linear(in, out));
+  bn = register_module("bn", torch::nn::BatchNorm1d(out));
+  dropout = register_module("dropout", torch::nn::Dropout(dropout_p));
+}
+
+torch::Tensor LinearBlockImpl::forward(const torch::Tensor& x) {
+  return dropout(torch::relu(bn(linear(x))));
+}
+
+ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout) {
+  layer1 = register_module("layer1", LinearBlock(width, width, dropout));
+  layer2 = register_module("layer2", LinearBlock(width, width, dropout));
+}
+
+torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) { return x + layer2(layer1(x)); }
+
+MlpTrunkImpl::MlpTrunkImpl(const MlpTrunkOptions& options_) : options(options_) {
+  TORCH_CHECK(options.blocks() >= 0, "MlpTrunk: blocks must be >= 0, got ", options.blocks());
+  input = register_module("input",
+                          LinearBlock(options.in_features(), options.hidden(), options.dropout()));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < options.blocks(); ++i)
+    blocks->push_back(ResidualBlock(options.hidden(), options.dropout()));
+}
+
+torch::Tensor MlpTrunkImpl::forward(const torch::Tensor& x) {
+  auto h = input(x);
+  for (auto& block : *blocks) h = block->as<ResidualBlock>()->forward(h);
+  return h;
+}
+
+}  // namespace hpe3d::models
