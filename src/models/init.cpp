@@ -6,7 +6,7 @@ namespace nn = torch::nn;
 
 void init_weights(nn::Module& module) {
   torch::NoGradGuard no_grad;
-  for (auto& m : module.modules(/*include_self=*/true)) {
+  for (auto& m : module.modules(/*include_self=*/false)) {
     if (auto* conv = m->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
       if (conv->bias.defined()) nn::init::zeros_(conv->bias);
