@@ -94,6 +94,13 @@ void check(const T&, std::nullptr_t, const std::string&) {}
 
 }  // namespace detail
 
+// How a visitor walks a config struct: its visit() member by default; structs
+// without one (plain option structs) get a visit_config overload, found by ADL.
+template <class V, class S>
+auto visit_config(V& v, S& s) -> decltype(s.visit(v), void()) {
+  s.visit(v);
+}
+
 // Reads a YAML mapping into a config struct. Unknown keys, wrong types and
 // out-of-range values throw InputError("<file>: a.b.c: <what>").
 class YamlReader {
@@ -120,7 +127,7 @@ class YamlReader {
   void section(const char* key, S& value) {
     seen_.insert(key);
     YamlReader sub(node_ && node_.IsMap() ? node_[key] : YAML::Node(), file_, path(key));
-    value.visit(sub);
+    visit_config(sub, value);
     sub.finish();
   }
 
@@ -151,7 +158,7 @@ class YamlWriter {
   template <class S>
   void section(const char* key, S& value) {
     YamlWriter sub;
-    value.visit(sub);
+    visit_config(sub, value);
     node_[key] = sub.node_;
   }
   const YAML::Node& node() const { return node_; }
@@ -184,7 +191,7 @@ class DocWriter {
   template <class S>
   void section(const char* key, S& value) {
     DocWriter sub(path(key));
-    value.visit(sub);
+    visit_config(sub, value);
     rows_.insert(rows_.end(), sub.rows_.begin(), sub.rows_.end());
   }
   const std::vector<std::string>& rows() const { return rows_; }
@@ -211,7 +218,7 @@ Config config_from_yaml(YAML::Node root, const std::string& path,
   for (const auto& o : overrides) apply_override(root, o, "--set " + o);
   Config config;
   YamlReader reader(root, path);
-  config.visit(reader);
+  visit_config(reader, config);
   reader.finish();
   return config;
 }
@@ -224,7 +231,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 template <class Config>
 std::string to_yaml(Config config) {
   YamlWriter w;
-  config.visit(w);
+  visit_config(w, config);
   YAML::Emitter e;
   e << w.node();
   return std::string(e.c_str()) + "\n";

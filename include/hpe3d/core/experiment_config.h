@@ -7,8 +7,50 @@
 #include <vector>
 
 #include "hpe3d/core/config_fields.h"
+#include "hpe3d/core/model_config.h"
 
 namespace hpe3d::core {
+
+// The model section: ModelConfig and its parts are plain structs
+// (model_config.h); their keys are declared here.
+template <class V>
+void visit_config(V& v, PoseNetConfig& c) {
+  v.field("hidden", c.hidden, "hidden width of the pose MLPs (Martinez: 1024)", Range{1, 1e6});
+  v.field("blocks", c.blocks, "residual blocks of the pose MLPs", Range{0, 100});
+  v.field("dropout", c.dropout, "dropout probability of the pose MLPs", Range{0, 0.99});
+}
+
+template <class V>
+void visit_config(V& v, RgbEncoderConfig& c) {
+  v.field("freeze", c.freeze, "leading ResNet-18 stages frozen (0 none .. 5 all)", Range{0, 5});
+  v.field("pretrained", c.pretrained, "TorchScript torchvision resnet18 file (\"\": random init)");
+  v.field("dropout", c.dropout, "dropout on the pooled feature", Range{0, 0.99});
+}
+
+template <class V>
+void visit_config(V& v, DiscriminatorConfig& c) {
+  v.field("enabled", c.enabled, "VAE-GAN: train a discriminator on the decoded modality");
+  v.field("modality", c.modality, "decoded modality it judges", Choices{"rgb", "pose3d", "pose2d"});
+  v.field("kind", c.kind, "critic loss", Choices{"bce", "wgan_gp"});
+  v.field("spectral_norm", c.spectral_norm, "spectral-normalised layers (no batch norm)");
+  v.field("feature_layer", c.feature_layer, "layer l whose features give the learned-similarity loss",
+          Range{1, 100});
+  v.field("hidden", c.hidden, "pose discriminator width", Range{1, 1e6});
+  v.field("layers", c.layers, "pose discriminator hidden layers", Range{1, 100});
+}
+
+template <class V>
+void visit_config(V& v, ModelConfig& c) {
+  v.field("latent_dim", c.latent_dim, "size of the shared latent z", Range{1, 1e6});
+  v.field("joints_2d", c.joints_2d, "2D input joints", Range{16, 17});
+  v.field("joints_3d", c.joints_3d, "3D output joints (16: root-relative, root dropped)", Range{16, 17});
+  v.field("image_size", c.image_size, "RGB crop side in px (64, 128, 256)", Range{64, 256});
+  v.field("encoders", c.encoders, "modalities with an encoder (pose2d, pose3d, rgb)");
+  v.field("decoders", c.decoders, "modalities with a decoder (pose2d, pose3d, rgb)");
+  v.section("pose", c.pose);
+  v.section("rgb_encoder", c.rgb_encoder);
+  v.section("discriminator", c.discriminator);
+}
 
 struct DataConfig {
   std::string file = "data/cmu_mocap.h5";
@@ -134,6 +176,26 @@ struct RuntimeConfig {
     v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
     v.field("threads", threads, "CPU threads (0: all cores, split between BLAS and torch per model)",
             Range{0, 4096});
+  }
+};
+
+// The whole experiment: one YAML file. A `sweep:` block (key.path -> list of
+// values) beside these sections is expanded by train::run_sweep.
+struct ExperimentConfig {
+  std::string name = "experiment";
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+  EvalConfig eval;
+  RuntimeConfig runtime;
+  template <class V>
+  void visit(V& v) {
+    v.field("name", name, "run name: the run directory is runs/<name> unless --output is given");
+    v.section("data", data);
+    v.section("model", model);
+    v.section("train", train);
+    v.section("eval", eval);
+    v.section("runtime", runtime);
   }
 };
 

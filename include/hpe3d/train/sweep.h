@@ -1,0 +1,30 @@
+#pragma once
+// Grid sweeps: a `sweep:` block in an experiment file maps key paths to lists
+// of values; every combination runs as its own run directory, and
+// sweep_summary.md / sweep_summary.csv list one row per run.
+//
+//   sweep:
+//     train.beta.max: [0.0001, 0.001]
+//     model.latent_dim: [16, 64]
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace hpe3d::train {
+
+// The grid as override lists ("train.beta.max=0.001", ...), in the order the
+// keys appear, the last key varying fastest. Throws core::InputError naming
+// `file` for a malformed block.
+std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file);
+
+struct SweepOptions {
+  std::string config_path;
+  std::vector<std::string> overrides;  // --set, applied before each run's values
+  std::string output_root;             // runs go to <output_root>/<name>_<i>
+};
+
+// Runs every combination; returns the number of runs.
+int run_sweep(const SweepOptions& options);
+
+}  // namespace hpe3d::train

@@ -1,0 +1,199 @@
+#include "hpe3d/train/trainer.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/core/config_yaml.h"
+#include "hpe3d/core/interrupt.h"
+#include "hpe3d/models/cross_modal_vae.h"
+#include "hpe3d/data/camera_views.h"
+#include "hpe3d/geometry/camera_set.h"
+#include "hpe3d/train/checkpoint.h"
+#include "hpe3d/train/sweep.h"
+#include "test_util.h"
+
+namespace hpe3d::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Random world poses seen through the shipped cameras of subjects 1 and 9:
+// enough to exercise the loop (learning is tested on structured data elsewhere).
+std::string random_pose_file(const std::string& dir) {
+  auto cams = geometry::CameraSet::load_yaml(geometry::default_h36m_cameras_path());
+  const std::string path = dir + "/poses.h5";
+  data::PoseFileWriter w(path, "test", {"A", "B"}, cams);
+  torch::manual_seed(5);
+  for (int subject : {1, 9}) {
+    data::WorldSequence seq;
+    seq.subject = subject;
+    seq.joints = torch::randn({40, 17, 3}, torch::kFloat64) * 200 + torch::tensor({0.0, 0.0, 1000.0}, torch::kFloat64);
+    for (int i = 0; i < 40; ++i) seq.frames.push_back(i);
+    data::append_camera_views(w, seq, subject == 1 ? 0 : 1, cams, {1, 2});
+  }
+  w.finish();
+  return path;
+}
+
+core::ExperimentConfig small_config(const std::string& file) {
+  core::ExperimentConfig c;
+  c.data.file = file;
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.data.flip = true;
+  c.model.latent_dim = 8;
+  c.model.pose.hidden = 32;
+  c.model.pose.blocks = 1;
+  c.train.epochs = 2;
+  c.train.batch_size = 16;
+  c.train.log_every = 2;
+  c.train.pairs = {"pose2d->pose3d", "pose3d->pose3d"};
+  c.model.encoders = {"pose2d", "pose3d"};
+  c.train.keep_last = 1;
+  c.runtime.device = "cpu";
+  return c;
+}
+
+std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& c) {
+  torch::manual_seed(99);
+  auto model = models::make_model(c.model);
+  CheckpointReader r(checkpoint);
+  r.load_module("model", *model);
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    file_ = random_pose_file(dir_);
+  }
+  std::string dir_, file_;
+};
+
+TEST_F(TrainerTest, WritesRunDirectoryMetricsAndCheckpoints) {
+  auto c = small_config(file_);
+  Trainer trainer(c, {dir_ + "/run", false, -1});
+  auto r = trainer.run();
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.epochs_done, 2);
+  EXPECT_EQ(r.steps, 2 * (80 / 16));
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  for (auto f : {"config.yaml", "metrics.jsonl", "train.log", "checkpoints/last.pt", "checkpoints/best.pt",
+                 "checkpoints/epoch_0002.pt"})
+    EXPECT_TRUE(fs::exists(dir_ + "/run/" + f)) << f;
+  EXPECT_FALSE(fs::exists(dir_ + "/run/checkpoints/epoch_0001.pt"));  // keep_last = 1
+  std::ifstream log(dir_ + "/run/metrics.jsonl");
+  int epochs = 0, steps = 0;
+  for (std::string line; std::getline(log, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "epoch") {
+      ++epochs;
+      for (auto key : {"val_mpjpe_mm", "beta", "lr", "samples_per_s", "seconds", "pose2d->pose3d/recon",
+                       "pose3d->pose3d/kl"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    } else {
+      ++steps;
+    }
+  }
+  EXPECT_EQ(epochs, 2);
+  EXPECT_GE(steps, 5);
+  CheckpointReader best(dir_ + "/run/checkpoints/best.pt");
+  EXPECT_NE(best.get_string("config").find("pose3d->pose3d"), std::string::npos);
+}
+
+// 2 epochs == 1 epoch + resume + 1 epoch, and a stop in the middle of an
+// epoch resumes exactly too.
+TEST_F(TrainerTest, ResumeContinuesBitForBit) {
+  auto c = small_config(file_);
+  c.train.keep_last = 2;
+  Trainer({c, {dir_ + "/whole", false, -1}}).run();
+  Trainer first(c, {dir_ + "/parts", false, 7});  // stops inside epoch 2
+  auto r0 = first.run();
+  EXPECT_TRUE(r0.interrupted);
+  EXPECT_EQ(r0.steps, 7);
+  Trainer second(c, {dir_ + "/parts", true, -1});
+  auto r = second.run();
+  EXPECT_EQ(r.steps, 10);
+  {
+    auto x = saved_parameters(dir_ + "/whole/checkpoints/epoch_0001.pt", c);
+    auto y = saved_parameters(dir_ + "/parts/checkpoints/epoch_0001.pt", c);
+    for (size_t i = 0; i < x.size(); ++i) EXPECT_TRUE(torch::equal(x[i], y[i])) << "epoch 1 tensor " << i;
+  }
+  auto a = saved_parameters(dir_ + "/whole/checkpoints/last.pt", c);
+  auto b = saved_parameters(dir_ + "/parts/checkpoints/last.pt", c);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(torch::equal(a[i], b[i])) << "tensor " << i << " max diff " << (a[i] - b[i]).abs().max().item<double>();
+}
+
+TEST_F(TrainerTest, InterruptSavesALoadableCheckpoint) {
+  auto c = small_config(file_);
+  Trainer trainer(c, {dir_ + "/run", false, -1});
+  core::set_interrupt_requested(true);
+  auto r = trainer.run();
+  core::set_interrupt_requested(false);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.steps, 0);
+  EXPECT_EQ(saved_parameters(dir_ + "/run/checkpoints/last.pt", c).size() > 0, true);
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsWithStepAndTerm) {
+  auto c = small_config(file_);
+  c.train.optimizer.lr = 1e30;  // diverges within a few steps
+  c.train.optimizer.kind = "sgd";
+  Trainer trainer(c, {dir_ + "/run", false, -1});
+  try {
+    trainer.run();
+    FAIL() << "expected NonFiniteLoss";
+  } catch (const NonFiniteLoss& e) {
+    EXPECT_NE(std::string(e.what()).find("non-finite loss at step "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("term "), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
+  auto c = small_config(file_);
+  c.train.epochs = 1;
+  c.train.pairs = {"pose2d->pose3d"};
+  const std::string config_path = dir_ + "/sweep.yaml";
+  std::ofstream(config_path) << core::to_yaml(c)
+                             << "sweep:\n  train.beta.max: [0.0001, 0.01]\n  model.latent_dim: [4, 8]\n";
+  EXPECT_EQ(run_sweep({config_path, {}, dir_ + "/sweep"}), 4);
+  std::ifstream csv(dir_ + "/sweep/sweep_summary.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "run,train.beta.max,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
+  EXPECT_EQ(lines[2].rfind("experiment_001,0.0001,8,", 0), 0u) << lines[2];
+  EXPECT_TRUE(fs::exists(dir_ + "/sweep/sweep_summary.md"));
+}
+
+TEST_F(TrainerTest, BadConfigsAreInputErrors) {
+  auto c = small_config(file_);
+  c.train.pairs = {"pose2d=>pose3d"};
+  EXPECT_THROW(Trainer(c, {dir_ + "/a", false, -1}), core::InputError);
+  c = small_config(file_);
+  c.model.encoders = {"pose2d"};  // pose3d->pose3d needs a pose3d encoder
+  try {
+    Trainer(c, {dir_ + "/d", false, -1});
+    ADD_FAILURE() << "expected an error";
+  } catch (const core::InputError& e) {
+    EXPECT_STREQ(e.what(), "train.pairs: pose3d->pose3d needs pose3d in model.encoders");
+  }
+  c = small_config(file_);
+  c.data.train_subjects = {5};
+  EXPECT_THROW(Trainer(c, {dir_ + "/b", false, -1}), core::InputError);
+  c = small_config(dir_ + "/missing.h5");
+  EXPECT_THROW(Trainer(c, {dir_ + "/c", false, -1}), core::InputError);
+}
+
+}  // namespace
+}  // namespace hpe3d::train
