@@ -303,9 +303,10 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     auto& opt = optimizer_for(i);
     clear_gradients(opt);
     auto target = input(pair.to, p2, p3);
-    auto out = model->forward(pair.from, pair.to, input(pair.from, p2, p3));
-    auto recon = pose_reconstruction(out.reconstruction, target);
-    auto kl = kl_divergence(out.posterior.mu, out.posterior.logvar, target.size(1));
+    auto posterior = model->encode(pair.from, input(pair.from, p2, p3));
+    auto z = config.train.sample_latent ? model->reparameterize(posterior) : posterior.mu;
+    auto recon = pose_reconstruction(model->decode(pair.to, z), target);
+    auto kl = kl_divergence(posterior.mu, posterior.logvar, target.size(1));
     auto loss = recon + beta_now * kl;
     // On the CPU a read-back costs nothing: check every step, so the message
     // names the exact step. On a GPU the sums are checked every log_every steps.

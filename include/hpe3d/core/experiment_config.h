@@ -133,6 +133,7 @@ struct TrainConfig {
   std::vector<std::string> pairs{"pose2d->pose3d"};
   std::string schedule = "per_batch";
   double grad_clip = 0.0;
+  bool sample_latent = true;
   int log_every = 100;
   int keep_last = 1;
   uint64_t seed = 0;
@@ -147,6 +148,8 @@ struct TrainConfig {
     v.field("schedule", schedule, "per_batch: every pair every batch; per_epoch: one pair per epoch in turn",
             Choices{"per_batch", "per_epoch"});
     v.field("grad_clip", grad_clip, "max gradient norm (0: off)", Range{0, 1e9});
+    v.field("sample_latent", sample_latent,
+            "decode a sample of q(z|x) in training (false: decode the mean, a deterministic autoencoder)");
     v.field("log_every", log_every, "steps between loss read-backs and metrics.jsonl records", Range{1, 1e9});
     v.field("keep_last", keep_last, "epoch checkpoints kept besides last.pt and best.pt", Range{0, 1e6});
     v.field("seed", seed, "seed of initialisation, sampling and augmentation");
