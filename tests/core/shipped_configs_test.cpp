@@ -1,5 +1,7 @@
 // Every experiment file shipped in configs/ loads under the strict rules.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -22,6 +24,20 @@ TEST(ShippedConfigs, AllExperimentFilesLoadStrictly) {
     ++checked;
   }
   EXPECT_GE(checked, 3);
+}
+
+// docs/configuration.md lists exactly the declared keys and defaults.
+TEST(ShippedConfigs, ReferenceDocumentIsCurrent) {
+  std::ifstream f(std::string(HPE3D_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream text;
+  text << f.rdbuf();
+  ExperimentConfig defaults;
+  DocWriter doc;
+  visit_config(doc, defaults);
+  ASSERT_GT(doc.rows().size(), 30u);
+  for (const auto& row : doc.rows())
+    EXPECT_NE(text.str().find(row), std::string::npos)
+        << "docs/configuration.md lacks (run h36m-train --print-config-reference): " << row;
 }
 
 }  // namespace
