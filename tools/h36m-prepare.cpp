@@ -9,6 +9,7 @@
 #include "hpe3d/data/martinez_source.h"
 #include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/pose_file_summary.h"
+#include "hpe3d/data/synthetic_poses.h"
 
 int main(int argc, char** argv) {
   using namespace hpe3d;
@@ -24,6 +25,13 @@ int main(int argc, char** argv) {
   cmd_martinez->add_option("--subjects", martinez.subjects, "subject ids")->delimiter(',');
   cmd_martinez->add_option("--stride", martinez.stride, "keep every N-th frame")->check(CLI::PositiveNumber);
 
+  data::SyntheticOptions synthetic;
+  auto* cmd_synthetic = app.add_subcommand("synthetic", "plausible random poses (tests, scale runs)");
+  cmd_synthetic->add_option("--n", synthetic.poses, "world poses (each seen by 4 cameras)")->required();
+  cmd_synthetic->add_option("--out", out, "output pose file (.h5)")->required();
+  cmd_synthetic->add_option("--seed", synthetic.seed, "random seed");
+  cmd_synthetic->add_option("--subjects", synthetic.subjects, "subject ids (cameras)")->delimiter(',');
+
   std::string info_path;
   auto* cmd_info = app.add_subcommand("info", "summarise a pose file");
   cmd_info->add_option("file", info_path, "pose file (.h5)")->required();
@@ -31,6 +39,7 @@ int main(int argc, char** argv) {
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
   return core::run_tool("h36m-prepare", [&] {
     if (*cmd_martinez) data::prepare_martinez(martinez, out);
+    if (*cmd_synthetic) data::prepare_synthetic(synthetic, out);
     if (*cmd_info) std::cout << data::summarize(data::read_pose_file(info_path));
     return 0;
   });
