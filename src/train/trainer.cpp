@@ -116,6 +116,7 @@ struct Trainer::State {
   double best = std::numeric_limits<double>::infinity();
   int best_epoch = -1;
   double seconds_before = 0.0;  // training time of earlier sessions of a resumed run
+  double mean_pose_mpjpe = 0.0;
 
   std::string checkpoint_dir() const { return options.run_dir + "/checkpoints"; }
   int64_t steps_per_epoch() const {
@@ -134,6 +135,7 @@ struct Trainer::State {
   void save(const std::string& path);
   void load(const std::string& path);
   double validate();
+  double mean_pose_baseline() const;
   void train_batch(const std::vector<size_t>& active, double epoch_position,
                    std::map<std::string, torch::Tensor>& sums);
 };
@@ -209,6 +211,8 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   }
   s.train = s.train.to(s.device);
   s.test = s.test.to(s.device);
+  s.mean_pose_mpjpe = s.mean_pose_baseline();
+  s.log->info("mean-pose baseline on the test split: {:.2f} mm", s.mean_pose_mpjpe);
   s.norm2d = s.norm2d.to(s.device);
   s.norm3d = s.norm3d.to(s.device);
 }
@@ -282,6 +286,19 @@ double Trainer::State::validate() {
   return acc.mean_over_actions();
 }
 
+// The reference every result should beat: the mean training pose for all.
+double Trainer::State::mean_pose_baseline() const {
+  eval::ErrorAccumulator acc;
+  auto mean = eval::add_root(train.pose3d.mean(0, /*keepdim=*/true));
+  for (int64_t start = 0; start < test.size(); start += config.eval.batch_size) {
+    const int64_t n = std::min<int64_t>(config.eval.batch_size, test.size() - start);
+    auto p3 = eval::add_root(test.pose3d.narrow(0, start, n));
+    acc.add(eval::pose_errors(mean.expand_as(p3), p3, eval::Protocol::kP1, {config.eval.joints}),
+            test.action.narrow(0, start, n), test.subject.narrow(0, start, n));
+  }
+  return acc.mean_over_actions();
+}
+
 void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch_position,
                                  std::map<std::string, torch::Tensor>& sums) {
   const int64_t bs = config.train.batch_size;
@@ -343,6 +360,7 @@ TrainResult Trainer::run() {
     s.seconds_before += seconds_since(start);
     result.best_val_mpjpe = s.best;
     result.best_epoch = s.best_epoch;
+    result.mean_pose_mpjpe = s.mean_pose_mpjpe;
     result.epochs_done = s.epoch;
     result.steps = s.step;
     result.seconds = s.seconds_before;

@@ -11,6 +11,7 @@
 #include "hpe3d/core/interrupt.h"
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/data/camera_views.h"
+#include "hpe3d/data/synthetic_poses.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "hpe3d/train/checkpoint.h"
 #include "hpe3d/train/sweep.h"
@@ -174,6 +175,29 @@ TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
   EXPECT_EQ(lines[0], "run,train.beta.max,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
   EXPECT_EQ(lines[2].rfind("experiment_001,0.0001,8,", 0), 0u) << lines[2];
   EXPECT_TRUE(fs::exists(dir_ + "/sweep/sweep_summary.md"));
+}
+
+// Lifting on structured poses: a few epochs beat the mean pose by far.
+TEST_F(TrainerTest, LearnsToLiftSyntheticPoses) {
+  data::SyntheticOptions synthetic;
+  synthetic.poses = 6000;
+  synthetic.subjects = {1, 9};
+  data::prepare_synthetic(synthetic, dir_ + "/synthetic.h5");
+  auto c = small_config(dir_ + "/synthetic.h5");
+  c.model.pose.hidden = 256;
+  c.model.latent_dim = 32;
+  c.model.encoders = {"pose2d"};
+  c.train.pairs = {"pose2d->pose3d"};
+  c.train.epochs = 12;
+  c.train.batch_size = 128;
+  c.train.log_every = 50;
+  c.data.test_stride = 4;
+  c.model.pose.dropout = 0.1;
+  Trainer trainer(c, {dir_ + "/run", false, -1});
+  auto r = trainer.run();
+  EXPECT_GT(r.mean_pose_mpjpe, 100.0);
+  EXPECT_LT(r.best_val_mpjpe, 0.5 * r.mean_pose_mpjpe)
+      << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
 }
 
 TEST_F(TrainerTest, BadConfigsAreInputErrors) {

@@ -22,6 +22,7 @@ struct TrainerOptions {
 struct TrainResult {
   double best_val_mpjpe = 0.0;  // mm, mean over actions, of the eval pair
   int best_epoch = -1;          // 1-based
+  double mean_pose_mpjpe = 0.0; // mm: predicting the mean training pose for every test sample
   int epochs_done = 0;
   int64_t steps = 0;
   double seconds = 0.0;
