@@ -104,19 +104,23 @@ BENCHMARK(BM_ResNet18TrainStep)
     ->UseRealTime();
 
 // Reports the pose VAE's GFLOP/s as a fraction of the measured GEMM rate.
+// With --benchmark_repetitions, the medians are used.
 class FractionReporter : public benchmark::ConsoleReporter {
  public:
+  static bool usable(const Run& run) {
+    return run.run_type == Run::RT_Iteration ? run.repetitions <= 1 : run.aggregate_name == "median";
+  }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
       auto it = run.counters.find("GFLOP/s");
-      if (it == run.counters.end()) continue;
+      if (it == run.counters.end() || !usable(run)) continue;
       if (run.benchmark_name().rfind("BM_MatmulGflops", 0) == 0) g_gemm_gflops = it->second;
     }
     ConsoleReporter::ReportRuns(runs);
     for (const auto& run : runs) {
       auto it = run.counters.find("GFLOP/s");
-      if (it != run.counters.end() && run.benchmark_name().rfind("BM_PoseVae", 0) == 0 &&
-          g_gemm_gflops > 0)
+      if (it != run.counters.end() && usable(run) &&
+          run.benchmark_name().rfind("BM_PoseVae", 0) == 0 && g_gemm_gflops > 0)
         std::printf("[bench] %s: %.1f GFLOP/s = %.0f%% of the 1024^3 GEMM rate (%.1f GFLOP/s)\n",
                     run.benchmark_name().c_str(), it->second.value,
                     100.0 * it->second.value / g_gemm_gflops, g_gemm_gflops);
