@@ -7,9 +7,14 @@
 #include "hpe3d/core/error.h"
 #include "hpe3d/eval/metrics.h"
 #include "hpe3d/geometry/skeleton.h"
+#include "test_util.h"
 
 namespace hpe3d::models {
 namespace {
+
+std::string test_path(const std::string& name) {
+  return test::temp_dir("cross_modal_vae") + "/" + name;
+}
 
 core::ModelConfig small_config() {
   core::ModelConfig c;
@@ -116,6 +121,50 @@ TEST(CrossModalVAE, FrozenBatchNormStaysInEvalUnderTheParent) {
   ASSERT_NE(enc, nullptr);
   EXPECT_FALSE(enc->bn1->is_training());
   EXPECT_TRUE(enc->layer1->is_training());
+}
+
+TEST(CrossModalVAE, DefaultConfigIsTheMartinezPoseModel) {
+  core::ModelConfig c;
+  EXPECT_EQ(c.latent_dim, 32);
+  auto model = make_model(c);
+  auto params = model->named_parameters();
+  // 17 x 2 in, hidden 1024, 2 blocks, 16 x 3 out.
+  EXPECT_EQ(params["encoder_pose2d.trunk.input.linear.weight"].sizes(),
+            torch::IntArrayRef({1024, 34}));
+  EXPECT_TRUE(params.contains("encoder_pose2d.trunk.blocks.1.layer2.linear.weight"));
+  EXPECT_FALSE(params.contains("encoder_pose2d.trunk.blocks.2.layer1.linear.weight"));
+  EXPECT_EQ(params["decoder_pose3d.fc_out.weight"].sizes(), torch::IntArrayRef({48, 1024}));
+  EXPECT_EQ(model->named_children().size(), 2u);
+}
+
+TEST(CrossModalVAE, SaveLoadRoundTripsEveryParameterAndBuffer) {
+  auto c = small_config();
+  c.encoders = {"pose2d", "pose3d"};
+  c.discriminator.enabled = true;
+  c.discriminator.modality = "pose3d";
+  c.discriminator.spectral_norm = true;
+  torch::manual_seed(21);
+  auto a = make_model(c);
+  a->train();
+  a->forward(Modality::kPose2d, Modality::kPose3d, torch::randn({8, 34}));  // moves BN stats
+  a->discriminate(Modality::kPose3d, torch::randn({8, 48}));               // moves u, v
+  std::string path = test_path("vae_roundtrip.pt");
+  torch::save(a, path);
+  torch::manual_seed(22);
+  auto b = make_model(c);
+  torch::load(b, path);
+  auto pa = a->named_parameters(), pb = b->named_parameters();
+  auto ba = a->named_buffers(), bb = b->named_buffers();
+  ASSERT_EQ(pa.size(), pb.size());
+  ASSERT_EQ(ba.size(), bb.size());
+  for (auto& p : pa) EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
+  for (auto& p : ba) EXPECT_TRUE(torch::equal(p.value(), bb[p.key()])) << p.key();
+  EXPECT_TRUE(bb.contains("discriminator_pose3d.linear1.weight_u"));
+  a->eval();
+  b->eval();
+  auto x = torch::randn({3, 34});
+  EXPECT_TRUE(torch::equal(a->forward(Modality::kPose2d, Modality::kPose3d, x).reconstruction,
+                           b->forward(Modality::kPose2d, Modality::kPose3d, x).reconstruction));
 }
 
 // 64 plausible poses: random bone directions with human bone lengths, root at
