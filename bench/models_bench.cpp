@@ -3,10 +3,9 @@
 //   build/bench/models_bench [--benchmark_min_time=2]
 // Threads per DESIGN.md section 7: pose MLP 2 BLAS x 1 torch (GEMM-bound),
 // ResNet-18 1 BLAS x 2 torch (oneDNN convolutions use torch's threads).
-#include <benchmark/benchmark.h>
-
 #include <cstdio>
 
+#include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include "hpe3d/core/model_config.h"
@@ -24,8 +23,8 @@ void use_threads(int blas, int torch_threads, const char* what) {
   bool openblas = hpe3d::core::set_threads(blas, torch_threads);
   std::string now = std::string(what) + std::to_string(blas) + "x" + std::to_string(torch_threads);
   if (now != last) {
-    std::printf("[bench] %s: %d BLAS thread(s) x %d torch thread(s)%s\n", what, blas,
-                torch_threads, openblas ? "" : " (no OpenBLAS loaded: BLAS count ignored)");
+    std::printf("[bench] %s: %d BLAS thread(s) x %d torch thread(s)%s\n", what, blas, torch_threads,
+                openblas ? "" : " (no OpenBLAS loaded: BLAS count ignored)");
     last = now;
   }
 }
@@ -40,7 +39,8 @@ void BM_MatmulGflops(benchmark::State& state) {
     benchmark::DoNotOptimize(c.data_ptr<float>());
   }
   const double flops = 2.0 * n * n * n;
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel("1024x1024 torch::mm, 2 BLAS x 1 torch");
 }
 BENCHMARK(BM_MatmulGflops)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -73,7 +73,8 @@ void BM_PoseVaeTrainStep(benchmark::State& state) {
   }
   const double flops = 3.0 * linear_flops_per_sample(*model) * batch;  // fwd + bwd (2x fwd)
   state.SetItemsProcessed(state.iterations() * batch);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["MFLOP/sample"] = 3.0 * linear_flops_per_sample(*model) * 1e-6;
   state.SetLabel("pose2d->pose3d, hidden 1024, 2 blocks, Adam, 2 BLAS x 1 torch");
 }
@@ -108,7 +109,8 @@ BENCHMARK(BM_ResNet18TrainStep)
 class FractionReporter : public benchmark::ConsoleReporter {
  public:
   static bool usable(const Run& run) {
-    return run.run_type == Run::RT_Iteration ? run.repetitions <= 1 : run.aggregate_name == "median";
+    return run.run_type == Run::RT_Iteration ? run.repetitions <= 1
+                                             : run.aggregate_name == "median";
   }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {

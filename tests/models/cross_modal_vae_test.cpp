@@ -1,8 +1,8 @@
 #include "hpe3d/models/cross_modal_vae.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/eval/metrics.h"
@@ -38,9 +38,9 @@ TEST(CrossModalVAE, MakeModelBuildsWhatTheConfigAsks) {
   EXPECT_TRUE(model->has_discriminator(Modality::kRgb));
   std::vector<std::string> children;
   for (auto& m : model->named_children()) children.push_back(m.key());
-  EXPECT_EQ(children, (std::vector<std::string>{"encoder_pose2d", "encoder_pose3d", "encoder_rgb",
-                                               "decoder_pose3d", "decoder_rgb",
-                                               "discriminator_rgb"}));
+  EXPECT_EQ(children,
+            (std::vector<std::string>{"encoder_pose2d", "encoder_pose3d", "encoder_rgb",
+                                      "decoder_pose3d", "decoder_rgb", "discriminator_rgb"}));
   EXPECT_EQ(model->vae_parameters().size() + model->discriminator_parameters().size(),
             model->parameters().size());
   EXPECT_FALSE(model->discriminator_parameters().empty());
@@ -147,7 +147,7 @@ TEST(CrossModalVAE, SaveLoadRoundTripsEveryParameterAndBuffer) {
   auto a = make_model(c);
   a->train();
   a->forward(Modality::kPose2d, Modality::kPose3d, torch::randn({8, 34}));  // moves BN stats
-  a->discriminate(Modality::kPose3d, torch::randn({8, 48}));               // moves u, v
+  a->discriminate(Modality::kPose3d, torch::randn({8, 48}));                // moves u, v
   std::string path = test_path("vae_roundtrip.pt");
   torch::save(a, path);
   torch::manual_seed(22);
@@ -176,16 +176,16 @@ struct PoseBatch {
 
 PoseBatch make_pose_batch(int64_t n) {
   // Bone length (mm) from each joint's parent, H36M order.
-  const double lengths[17] = {0, 130, 450, 440, 130, 450, 440, 230, 250, 110,
-                              115, 150, 280, 250, 150, 280, 250};
+  const double lengths[17] = {0,   130, 450, 440, 130, 450, 440, 230, 250,
+                              110, 115, 150, 280, 250, 150, 280, 250};
   const auto& parents = geometry::joint_parents();
   auto dir = torch::randn({n, 17, 3}, torch::kFloat64);
   dir = dir / dir.norm(2, 2, true);
   auto joints = torch::zeros({n, 17, 3}, torch::kFloat64);
-  joints.select(1, 0).copy_(torch::stack({torch::randn({n}, torch::kFloat64) * 300,
-                                          torch::randn({n}, torch::kFloat64) * 200,
-                                          5000 + torch::randn({n}, torch::kFloat64) * 300},
-                                         1));
+  joints.select(1, 0).copy_(torch::stack(
+      {torch::randn({n}, torch::kFloat64) * 300, torch::randn({n}, torch::kFloat64) * 200,
+       5000 + torch::randn({n}, torch::kFloat64) * 300},
+      1));
   for (int j = 1; j < 17; ++j)
     joints.select(1, j).copy_(joints.select(1, parents[j]) + lengths[j] * dir.select(1, j));
   auto xy = joints.slice(2, 0, 2) / joints.slice(2, 2, 3) * 1150.0 + 500.0;

@@ -94,8 +94,8 @@ std::string fixture_dir(std::string* error) {
   return dir;
 }
 
-#define REQUIRE_FIXTURE(dir)                    \
-  std::string fixture_error;                    \
+#define REQUIRE_FIXTURE(dir)                     \
+  std::string fixture_error;                     \
   std::string dir = fixture_dir(&fixture_error); \
   ASSERT_FALSE(dir.empty()) << fixture_error
 
@@ -122,17 +122,18 @@ TEST(ResNet18Encoder, TorchvisionNamesAndParameterCount) {
   EXPECT_EQ(trunk_parameter_count(*enc), 11'176'512);  // torchvision resnet18 without fc
   auto params = enc->named_parameters();
   auto buffers = enc->named_buffers();
-  for (const char* name : {"conv1.weight", "bn1.weight", "layer1.0.conv1.weight",
-                           "layer1.1.bn2.bias", "layer2.0.downsample.0.weight",
-                           "layer2.0.downsample.1.weight", "layer4.1.conv2.weight",
-                           "fc_mu.weight", "fc_logvar.bias"})
+  for (const char* name :
+       {"conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer1.1.bn2.bias",
+        "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight", "layer4.1.conv2.weight",
+        "fc_mu.weight", "fc_logvar.bias"})
     EXPECT_TRUE(params.contains(name)) << name;
   for (const char* name : {"bn1.running_mean", "layer3.0.downsample.1.running_var",
                            "layer4.1.bn2.num_batches_tracked"})
     EXPECT_TRUE(buffers.contains(name)) << name;
   EXPECT_FALSE(params.contains("fc.weight"));
   EXPECT_FALSE(params.contains("layer1.0.downsample.0.weight"));
-  EXPECT_EQ(enc->trunk_state().size(), 60u + 60u);  // torchvision state_dict: 122 minus fc.{weight,bias}
+  EXPECT_EQ(enc->trunk_state().size(),
+            60u + 60u);  // torchvision state_dict: 122 minus fc.{weight,bias}
 }
 
 TEST(ResNet18Encoder, MatchesTorchvisionFeatures) {
@@ -192,22 +193,29 @@ TEST(ResNet18Encoder, ExportScriptWritesALoadableFileAndNeverDownloads) {
   std::string dir = test::temp_dir("resnet18_export");
   std::string script = std::string(HPE3D_SOURCE_DIR) + "/scripts/export_torchvision_resnet18.py";
   std::string out;
-  ASSERT_EQ(test::run_command(test::python() + " " + script + " --random-init --seed 3 --out " +
-                                  dir + "/r18.pt",
-                              &out),
-            0)
+  ASSERT_EQ(
+      test::run_command(
+          test::python() + " " + script + " --random-init --seed 3 --out " + dir + "/r18.pt", &out),
+      0)
       << out;
   ResNet18Encoder enc(ResNet18EncoderOptions(16));
   enc->load_pretrained(dir + "/r18.pt");
   auto file = torch::jit::load(dir + "/r18.pt");
-  EXPECT_TRUE(torch::equal(enc->layer2->named_parameters()["0.downsample.0.weight"],
-                           file.attr("layer2").toModule().attr("0").toModule()
-                               .attr("downsample").toModule().attr("0").toModule()
-                               .attr("weight").toTensor()));
+  EXPECT_TRUE(
+      torch::equal(enc->layer2->named_parameters()["0.downsample.0.weight"], file.attr("layer2")
+                                                                                 .toModule()
+                                                                                 .attr("0")
+                                                                                 .toModule()
+                                                                                 .attr("downsample")
+                                                                                 .toModule()
+                                                                                 .attr("0")
+                                                                                 .toModule()
+                                                                                 .attr("weight")
+                                                                                 .toTensor()));
   // No cached ImageNet weights in an empty TORCH_HOME: a clear failure, no download.
-  int rc = test::run_command("TORCH_HOME=" + dir + " " + test::python() + " " + script +
-                                 " --out " + dir + "/pre.pt",
-                             &out);
+  int rc = test::run_command(
+      "TORCH_HOME=" + dir + " " + test::python() + " " + script + " --out " + dir + "/pre.pt",
+      &out);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("--random-init"), std::string::npos) << out;
   EXPECT_FALSE(std::ifstream(dir + "/pre.pt").good());
