@@ -22,8 +22,9 @@ int64_t trunk_parameter_count(ResNet18EncoderImpl& enc) {
 // Runs the Python side once: writes, into one directory,
 //   resnet18.pt  torchvision resnet18 (seed 7, randomised BN affine + running
 //                stats, eval), TorchScript
-//   data.pt      TorchScript holder of buffers `x` [2, 3, 64, 64] and `feature`
-//                [2, 512] = torchvision's pooled feature of x (fc = Identity)
+//   data.pt      TorchScript holder of buffers `x` [2, 3, 64, 64], `x128`
+//                [1, 3, 128, 128] and `feature`, `feature128` = torchvision's
+//                pooled 512-d features of them (fc = Identity)
 //   resnet34.pt  a wrong architecture
 //   tiny.pt      a tiny scripted module with a `conv1` of the wrong shape
 // Returns "" and sets *error when python3-torchvision is missing or Python fails.
@@ -45,19 +46,23 @@ with torch.no_grad():
 m.eval()
 torch.jit.script(m).save(out + "/resnet18.pt")
 x = torch.randn(2, 3, 64, 64)
+x128 = torch.randn(1, 3, 128, 128)
 m.fc = torch.nn.Identity()
 with torch.no_grad():
     feature = m(x)
+    feature128 = m(x128)
 
 class Holder(torch.nn.Module):
-    def __init__(self, x, feature):
+    def __init__(self, x, feature, x128, feature128):
         super().__init__()
         self.register_buffer("x", x)
         self.register_buffer("feature", feature)
+        self.register_buffer("x128", x128)
+        self.register_buffer("feature128", feature128)
     def forward(self):
         return self.feature
 
-torch.jit.script(Holder(x, feature)).save(out + "/data.pt")
+torch.jit.script(Holder(x, feature, x128, feature128)).save(out + "/data.pt")
 torch.jit.script(torchvision.models.resnet34()).save(out + "/resnet34.pt")
 
 class Tiny(torch.nn.Module):
@@ -151,6 +156,18 @@ TEST(ResNet18Encoder, MatchesTorchvisionFeatures) {
   EXPECT_LT(rel, 1e-5);
   EXPECT_TRUE(torch::allclose(feature, expected, 1e-4, 1e-5 * expected.abs().max().item<double>()));
   EXPECT_GT(expected.abs().max().item<double>(), 1e-3);  // not a trivially zero feature
+  // The trunk is size-agnostic: the same weights at 128 px.
+  ResNet18Encoder enc128(ResNet18EncoderOptions(32).input_size(128));
+  enc128->load_pretrained(dir + "/resnet18.pt");
+  enc128->eval();
+  auto expected128 = data.attr("feature128").toTensor();
+  double rel128 =
+      ((enc128->feature(data.attr("x128").toTensor()) - expected128).norm() / expected128.norm())
+          .item<double>();
+  EXPECT_LT(rel128, 1e-5);
+  std::printf(
+      "[models] ResNet-18 feature vs torchvision: relative error %.2e (64 px), %.2e (128 px)\n",
+      rel, rel128);
   // Buffers were copied too.
   EXPECT_EQ(enc->named_buffers()["layer3.1.bn1.num_batches_tracked"].item<int64_t>(), 11);
   // A freshly initialised encoder does not match.
