@@ -10,8 +10,7 @@ template <typename M>
 void add(torch::nn::Module& self, std::map<Modality, torch::nn::AnyModule>& table, Modality m,
          const std::string& kind, M module) {
   TORCH_CHECK(module, "CrossModalVAE: empty ", kind, " for ", modality_name(m));
-  TORCH_CHECK(!table.count(m), "CrossModalVAE: ", kind, " for ", modality_name(m),
-              " already set");
+  TORCH_CHECK(!table.count(m), "CrossModalVAE: ", kind, " for ", modality_name(m), " already set");
   self.register_module(kind + "_" + modality_name(m), module.ptr());
   table.emplace(m, torch::nn::AnyModule(module));
 }
@@ -32,8 +31,8 @@ CrossModalVAEImpl::CrossModalVAEImpl(int64_t latent_dim) : latent_dim_(latent_di
 
 void CrossModalVAEImpl::set_encoder(Modality m, PoseEncoder e) {
   TORCH_CHECK(m != Modality::kRgb && e->options.latent_dim() == latent_dim_,
-              "CrossModalVAE: pose encoder for ", modality_name(m), " must be a pose modality with latent_dim ",
-              latent_dim_);
+              "CrossModalVAE: pose encoder for ", modality_name(m),
+              " must be a pose modality with latent_dim ", latent_dim_);
   add(*this, encoders_, m, "encoder", e);
 }
 void CrossModalVAEImpl::set_encoder(Modality m, ResNet18Encoder e) {
@@ -43,8 +42,8 @@ void CrossModalVAEImpl::set_encoder(Modality m, ResNet18Encoder e) {
 }
 void CrossModalVAEImpl::set_decoder(Modality m, PoseDecoder d) {
   TORCH_CHECK(m != Modality::kRgb && d->options.latent_dim() == latent_dim_,
-              "CrossModalVAE: pose decoder for ", modality_name(m), " must be a pose modality with latent_dim ",
-              latent_dim_);
+              "CrossModalVAE: pose decoder for ", modality_name(m),
+              " must be a pose modality with latent_dim ", latent_dim_);
   add(*this, decoders_, m, "decoder", d);
 }
 void CrossModalVAEImpl::set_decoder(Modality m, ImageDecoder d) {
@@ -147,7 +146,8 @@ CrossModalVAE make_model(const core::ModelConfig& c) {
     Modality m = parse_modality(name, "model.decoders");
     check(!model->has_decoder(m), "decoders", "'" + name + "' listed twice");
     if (m == Modality::kRgb) {
-      model->set_decoder(m, ImageDecoder(ImageDecoderOptions(c.latent_dim).image_size(c.image_size)));
+      model->set_decoder(m,
+                         ImageDecoder(ImageDecoderOptions(c.latent_dim).image_size(c.image_size)));
     } else {
       model->set_decoder(m, PoseDecoder(PoseDecoderOptions(c.latent_dim, joints(m), dims(m))
                                             .hidden(c.pose.hidden)

@@ -43,7 +43,8 @@ ImageDiscriminatorImpl::ImageDiscriminatorImpl(const ImageDiscriminatorOptions& 
           "conv" + id, nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1))));
     }
     bool bn = !options.spectral_norm() && i > 0;  // DCGAN: no BN on the first layer
-    bns_.push_back(bn ? register_module("bn" + id, nn::BatchNorm2d(out)) : nn::BatchNorm2d{nullptr});
+    bns_.push_back(bn ? register_module("bn" + id, nn::BatchNorm2d(out))
+                      : nn::BatchNorm2d{nullptr});
     channels_.push_back(out);
     in = out;
   }

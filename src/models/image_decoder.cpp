@@ -21,8 +21,8 @@ torch::Tensor UpBlockImpl::forward(const torch::Tensor& x) { return torch::relu(
 
 ImageDecoderImpl::ImageDecoderImpl(const ImageDecoderOptions& options_) : options(options_) {
   const int64_t s = options.image_size();
-  TORCH_CHECK(s == 64 || s == 128 || s == 256, "ImageDecoder: image_size must be 64, 128 or 256, got ",
-              s);
+  TORCH_CHECK(s == 64 || s == 128 || s == 256,
+              "ImageDecoder: image_size must be 64, 128 or 256, got ", s);
   TORCH_CHECK(options.latent_dim() > 0, "ImageDecoder: latent_dim must be positive");
   fc = register_module("fc", nn::Linear(options.latent_dim(), kChannels * 8 * 8));
   fc_bn = register_module("fc_bn", nn::BatchNorm2d(kChannels));
@@ -30,7 +30,8 @@ ImageDecoderImpl::ImageDecoderImpl(const ImageDecoderOptions& options_) : option
   int64_t steps = 0;
   for (int64_t side = 8; side < s; side *= 2) ++steps;
   int64_t channels = kChannels;
-  for (int64_t i = 0; i + 1 < steps; ++i, channels /= 2) blocks->push_back(UpBlock(channels, channels / 2));
+  for (int64_t i = 0; i + 1 < steps; ++i, channels /= 2)
+    blocks->push_back(UpBlock(channels, channels / 2));
   output = register_module("output", nn::ConvTranspose2d(up(channels, 3, /*bias=*/true)));
   init_weights(*this);
 }

@@ -6,9 +6,12 @@ namespace hpe3d::models {
 
 std::string modality_name(Modality modality) {
   switch (modality) {
-    case Modality::kPose2d: return "pose2d";
-    case Modality::kPose3d: return "pose3d";
-    case Modality::kRgb: return "rgb";
+    case Modality::kPose2d:
+      return "pose2d";
+    case Modality::kPose3d:
+      return "pose3d";
+    case Modality::kRgb:
+      return "rgb";
   }
   return "?";
 }

@@ -13,8 +13,8 @@ PoseDecoderImpl::PoseDecoderImpl(const PoseDecoderOptions& options_) : options(o
                                                 .hidden(options.hidden())
                                                 .blocks(options.blocks())
                                                 .dropout(options.dropout())));
-  fc_out = register_module(
-      "fc_out", torch::nn::Linear(options.hidden(), options.joints() * options.dims()));
+  fc_out = register_module("fc_out",
+                           torch::nn::Linear(options.hidden(), options.joints() * options.dims()));
   init_weights(*this);
 }
 

@@ -8,8 +8,8 @@ torch::Tensor flatten_pose(const torch::Tensor& pose, int64_t joints, int64_t di
                            const char* who) {
   bool ok = (pose.dim() == 2 && pose.size(1) == joints * dims) ||
             (pose.dim() == 3 && pose.size(1) == joints && pose.size(2) == dims);
-  TORCH_CHECK(ok, who, ": expected [B, ", joints * dims, "] or [B, ", joints, ", ", dims,
-              "], got ", pose.sizes());
+  TORCH_CHECK(ok, who, ": expected [B, ", joints * dims, "] or [B, ", joints, ", ", dims, "], got ",
+              pose.sizes());
   return pose.reshape({pose.size(0), joints * dims});
 }
 

@@ -45,8 +45,8 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride
   bn2 = register_module("bn2", nn::BatchNorm2d(planes));
   if (stride != 1 || in_planes != planes) {
     downsample = register_module(
-        "downsample", nn::Sequential(nn::Conv2d(conv(in_planes, planes, 1, stride, 0)),
-                                     nn::BatchNorm2d(planes)));
+        "downsample",
+        nn::Sequential(nn::Conv2d(conv(in_planes, planes, 1, stride, 0)), nn::BatchNorm2d(planes)));
   }
 }
 
@@ -87,11 +87,16 @@ ResNet18EncoderImpl::ResNet18EncoderImpl(const ResNet18EncoderOptions& options_)
 
 std::vector<std::shared_ptr<nn::Module>> ResNet18EncoderImpl::stage_modules(int64_t stage) {
   switch (stage) {
-    case 0: return {conv1.ptr(), bn1.ptr()};
-    case 1: return {layer1.ptr()};
-    case 2: return {layer2.ptr()};
-    case 3: return {layer3.ptr()};
-    default: return {layer4.ptr()};
+    case 0:
+      return {conv1.ptr(), bn1.ptr()};
+    case 1:
+      return {layer1.ptr()};
+    case 2:
+      return {layer2.ptr()};
+    case 3:
+      return {layer3.ptr()};
+    default:
+      return {layer4.ptr()};
   }
 }
 

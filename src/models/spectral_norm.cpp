@@ -6,9 +6,7 @@ namespace hpe3d::models {
 
 namespace {
 
-torch::Tensor normalised(const torch::Tensor& x, double eps) {
-  return x / x.norm().clamp_min(eps);
-}
+torch::Tensor normalised(const torch::Tensor& x, double eps) { return x / x.norm().clamp_min(eps); }
 
 // Random unit u, v, then 15 power iterations (as PyTorch does at registration).
 void init_uv(const torch::Tensor& weight, torch::Tensor& u, torch::Tensor& v) {

@@ -12,7 +12,9 @@ TEST(ImageDecoder, ShapesAndBackwardForEverySize) {
       int64_t batch = size == 256 ? 2 : 3;
       ImageDecoder dec(ImageDecoderOptions(latent).image_size(size));
       // 3, 4, 5 upsampling steps: blocks + the output conv.
-      EXPECT_EQ(static_cast<int64_t>(dec->blocks->size()) + 1, size == 64 ? 3 : size == 128 ? 4 : 5);
+      EXPECT_EQ(static_cast<int64_t>(dec->blocks->size()) + 1, size == 64    ? 3
+                                                               : size == 128 ? 4
+                                                                             : 5);
       auto z = torch::randn({batch, latent}, torch::requires_grad());
       auto img = dec(z);
       ASSERT_EQ(img.sizes(), torch::IntArrayRef({batch, 3, size, size}));
@@ -25,7 +27,6 @@ TEST(ImageDecoder, ShapesAndBackwardForEverySize) {
 
 TEST(ImageDecoder, ChannelsHalvePerStep) {
   ImageDecoder dec(ImageDecoderOptions(8).image_size(128));
-  auto names = dec->named_parameters().keys();
   auto params = dec->named_parameters();
   EXPECT_EQ(params["blocks.0.conv.weight"].sizes(), torch::IntArrayRef({256, 128, 4, 4}));
   EXPECT_EQ(params["blocks.2.conv.weight"].sizes(), torch::IntArrayRef({64, 32, 4, 4}));

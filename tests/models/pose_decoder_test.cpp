@@ -17,7 +17,8 @@ TEST(PoseDecoder, ShapesAndBackwardForEveryJointsDimsLatent) {
           ASSERT_EQ(y.sizes(), torch::IntArrayRef({4, joints * dims}));
           y.square().sum().backward();
           ASSERT_TRUE(z.grad().defined());
-          for (auto& p : dec->named_parameters()) ASSERT_TRUE(p.value().grad().defined()) << p.key();
+          for (auto& p : dec->named_parameters())
+            ASSERT_TRUE(p.value().grad().defined()) << p.key();
         }
 }
 

@@ -43,7 +43,8 @@ TEST(PoseEncoder, ParameterCountMatchesHandFormula) {
   // Linear(in, h) + BN(h) (weight, bias), `blocks` x 2 x (Linear(h, h) + BN(h)),
   // two heads Linear(h, Z).
   const int64_t in = 17 * 2, h = 1024, blocks = 2, z = 32;
-  const int64_t expected = (in * h + h + 2 * h) + blocks * 2 * (h * h + h + 2 * h) + 2 * (h * z + z);
+  const int64_t expected =
+      (in * h + h + 2 * h) + blocks * 2 * (h * h + h + 2 * h) + 2 * (h * z + z);
   PoseEncoder enc(PoseEncoderOptions(17, 2, z).hidden(h).blocks(blocks));
   EXPECT_EQ(count(*enc), expected);
   EXPECT_EQ(expected, 4'310'080);  // 37,888 + 4,206,592 + 65,600

@@ -22,8 +22,9 @@ int64_t trunk_parameter_count(ResNet18EncoderImpl& enc) {
 // Runs the Python side once: writes, into one directory,
 //   resnet18.pt  torchvision resnet18 (seed 7, randomised BN affine + running
 //                stats, eval), TorchScript
-//   data.pt      TorchScript holder of buffers `x` [2, 3, 64, 64] and `feature`
-//                [2, 512] = torchvision's pooled feature of x (fc = Identity)
+//   data.pt      TorchScript holder of buffers `x` [2, 3, 64, 64], `x128`
+//                [1, 3, 128, 128] and `feature`, `feature128` = torchvision's
+//                pooled 512-d features of them (fc = Identity)
 //   resnet34.pt  a wrong architecture
 //   tiny.pt      a tiny scripted module with a `conv1` of the wrong shape
 // Returns "" and sets *error when python3-torchvision is missing or Python fails.
@@ -45,19 +46,23 @@ with torch.no_grad():
 m.eval()
 torch.jit.script(m).save(out + "/resnet18.pt")
 x = torch.randn(2, 3, 64, 64)
+x128 = torch.randn(1, 3, 128, 128)
 m.fc = torch.nn.Identity()
 with torch.no_grad():
     feature = m(x)
+    feature128 = m(x128)
 
 class Holder(torch.nn.Module):
-    def __init__(self, x, feature):
+    def __init__(self, x, feature, x128, feature128):
         super().__init__()
         self.register_buffer("x", x)
         self.register_buffer("feature", feature)
+        self.register_buffer("x128", x128)
+        self.register_buffer("feature128", feature128)
     def forward(self):
         return self.feature
 
-torch.jit.script(Holder(x, feature)).save(out + "/data.pt")
+torch.jit.script(Holder(x, feature, x128, feature128)).save(out + "/data.pt")
 torch.jit.script(torchvision.models.resnet34()).save(out + "/resnet34.pt")
 
 class Tiny(torch.nn.Module):
@@ -94,8 +99,8 @@ std::string fixture_dir(std::string* error) {
   return dir;
 }
 
-#define REQUIRE_FIXTURE(dir)                    \
-  std::string fixture_error;                    \
+#define REQUIRE_FIXTURE(dir)                     \
+  std::string fixture_error;                     \
   std::string dir = fixture_dir(&fixture_error); \
   ASSERT_FALSE(dir.empty()) << fixture_error
 
@@ -122,17 +127,18 @@ TEST(ResNet18Encoder, TorchvisionNamesAndParameterCount) {
   EXPECT_EQ(trunk_parameter_count(*enc), 11'176'512);  // torchvision resnet18 without fc
   auto params = enc->named_parameters();
   auto buffers = enc->named_buffers();
-  for (const char* name : {"conv1.weight", "bn1.weight", "layer1.0.conv1.weight",
-                           "layer1.1.bn2.bias", "layer2.0.downsample.0.weight",
-                           "layer2.0.downsample.1.weight", "layer4.1.conv2.weight",
-                           "fc_mu.weight", "fc_logvar.bias"})
+  for (const char* name :
+       {"conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer1.1.bn2.bias",
+        "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight", "layer4.1.conv2.weight",
+        "fc_mu.weight", "fc_logvar.bias"})
     EXPECT_TRUE(params.contains(name)) << name;
   for (const char* name : {"bn1.running_mean", "layer3.0.downsample.1.running_var",
                            "layer4.1.bn2.num_batches_tracked"})
     EXPECT_TRUE(buffers.contains(name)) << name;
   EXPECT_FALSE(params.contains("fc.weight"));
   EXPECT_FALSE(params.contains("layer1.0.downsample.0.weight"));
-  EXPECT_EQ(enc->trunk_state().size(), 60u + 60u);  // torchvision state_dict: 122 minus fc.{weight,bias}
+  EXPECT_EQ(enc->trunk_state().size(),
+            60u + 60u);  // torchvision state_dict: 122 minus fc.{weight,bias}
 }
 
 TEST(ResNet18Encoder, MatchesTorchvisionFeatures) {
@@ -150,6 +156,18 @@ TEST(ResNet18Encoder, MatchesTorchvisionFeatures) {
   EXPECT_LT(rel, 1e-5);
   EXPECT_TRUE(torch::allclose(feature, expected, 1e-4, 1e-5 * expected.abs().max().item<double>()));
   EXPECT_GT(expected.abs().max().item<double>(), 1e-3);  // not a trivially zero feature
+  // The trunk is size-agnostic: the same weights at 128 px.
+  ResNet18Encoder enc128(ResNet18EncoderOptions(32).input_size(128));
+  enc128->load_pretrained(dir + "/resnet18.pt");
+  enc128->eval();
+  auto expected128 = data.attr("feature128").toTensor();
+  double rel128 =
+      ((enc128->feature(data.attr("x128").toTensor()) - expected128).norm() / expected128.norm())
+          .item<double>();
+  EXPECT_LT(rel128, 1e-5);
+  std::printf(
+      "[models] ResNet-18 feature vs torchvision: relative error %.2e (64 px), %.2e (128 px)\n",
+      rel, rel128);
   // Buffers were copied too.
   EXPECT_EQ(enc->named_buffers()["layer3.1.bn1.num_batches_tracked"].item<int64_t>(), 11);
   // A freshly initialised encoder does not match.
@@ -192,22 +210,29 @@ TEST(ResNet18Encoder, ExportScriptWritesALoadableFileAndNeverDownloads) {
   std::string dir = test::temp_dir("resnet18_export");
   std::string script = std::string(HPE3D_SOURCE_DIR) + "/scripts/export_torchvision_resnet18.py";
   std::string out;
-  ASSERT_EQ(test::run_command(test::python() + " " + script + " --random-init --seed 3 --out " +
-                                  dir + "/r18.pt",
-                              &out),
-            0)
+  ASSERT_EQ(
+      test::run_command(
+          test::python() + " " + script + " --random-init --seed 3 --out " + dir + "/r18.pt", &out),
+      0)
       << out;
   ResNet18Encoder enc(ResNet18EncoderOptions(16));
   enc->load_pretrained(dir + "/r18.pt");
   auto file = torch::jit::load(dir + "/r18.pt");
-  EXPECT_TRUE(torch::equal(enc->layer2->named_parameters()["0.downsample.0.weight"],
-                           file.attr("layer2").toModule().attr("0").toModule()
-                               .attr("downsample").toModule().attr("0").toModule()
-                               .attr("weight").toTensor()));
+  EXPECT_TRUE(
+      torch::equal(enc->layer2->named_parameters()["0.downsample.0.weight"], file.attr("layer2")
+                                                                                 .toModule()
+                                                                                 .attr("0")
+                                                                                 .toModule()
+                                                                                 .attr("downsample")
+                                                                                 .toModule()
+                                                                                 .attr("0")
+                                                                                 .toModule()
+                                                                                 .attr("weight")
+                                                                                 .toTensor()));
   // No cached ImageNet weights in an empty TORCH_HOME: a clear failure, no download.
-  int rc = test::run_command("TORCH_HOME=" + dir + " " + test::python() + " " + script +
-                                 " --out " + dir + "/pre.pt",
-                             &out);
+  int rc = test::run_command(
+      "TORCH_HOME=" + dir + " " + test::python() + " " + script + " --out " + dir + "/pre.pt",
+      &out);
   EXPECT_NE(rc, 0);
   EXPECT_NE(out.find("--random-init"), std::string::npos) << out;
   EXPECT_FALSE(std::ifstream(dir + "/pre.pt").good());

@@ -6,14 +6,15 @@ namespace hpe3d::models {
 namespace {
 
 double top_singular_value(const torch::Tensor& w) {
-  return torch::linalg::svdvals(w.detach().reshape({w.size(0), -1}), c10::nullopt)[0].item<double>();
+  return torch::linalg::svdvals(w.detach().reshape({w.size(0), -1}), c10::nullopt)[0]
+      .item<double>();
 }
 
 TEST(SpectralNorm, NormalisedWeightHasUnitSpectralNorm) {
   torch::manual_seed(0);
   SpectralLinear lin(40, 24);
   EXPECT_GT(top_singular_value(lin->weight_orig), 1.5);  // Kaiming init is far from 1
-  lin(torch::randn({2, 40}));                              // one more power iteration
+  lin(torch::randn({2, 40}));                            // one more power iteration
   EXPECT_NEAR(top_singular_value(lin->weight()), 1.0, 1e-2);
 
   SpectralConv2d conv(3, 16, 4, 2, 1);

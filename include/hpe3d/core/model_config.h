@@ -25,10 +25,10 @@ struct RgbEncoderConfig {
 // Optional VAE-GAN discriminator on one decoded modality.
 struct DiscriminatorConfig {
   bool enabled = false;
-  std::string modality = "rgb";  // decoded modality it judges: "rgb", "pose3d" or "pose2d"
-  std::string kind = "bce";      // loss it is trained with: "bce" or "wgan_gp" (no sigmoid either way)
+  std::string modality = "rgb";  // decoded modality judged: "rgb", "pose3d" or "pose2d"
+  std::string kind = "bce";      // trainer's loss: "bce" or "wgan_gp" (logits either way)
   bool spectral_norm = false;    // spectral-normalised layers, no batch norm
-  int64_t feature_layer = 3;     // 1-based hidden layer whose output is the learned-similarity feature
+  int64_t feature_layer = 3;     // 1-based hidden layer giving the learned-similarity feature
   int64_t hidden = 512;          // pose discriminator width
   int64_t layers = 3;            // pose discriminator hidden layers
 };

@@ -6,10 +6,10 @@
 //   decoder_pose2d, decoder_pose3d (PoseDecoder), decoder_rgb (ImageDecoder),
 //   discriminator_<modality> (ImageDiscriminator / PoseDiscriminator).
 // make_model(ModelConfig) is the one way the tools build it.
+#include <torch/torch.h>
+
 #include <map>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "hpe3d/core/model_config.h"
 #include "hpe3d/models/discriminator.h"
@@ -53,8 +53,7 @@ class CrossModalVAEImpl : public torch::nn::Module {
   // [B, Z] -> the decoder's output shape
   torch::Tensor decode(Modality m, const torch::Tensor& z);
   // encode(from) -> reparameterize -> decode(to)
-  CrossModalOutput forward(Modality from, Modality to, const torch::Tensor& x,
-                           bool sample = false);
+  CrossModalOutput forward(Modality from, Modality to, const torch::Tensor& x, bool sample = false);
   DiscriminatorOutput discriminate(Modality m, const torch::Tensor& x);
 
   // Encoder + decoder parameters (the VAE optimiser) and discriminator

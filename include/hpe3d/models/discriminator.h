@@ -15,9 +15,10 @@ struct DiscriminatorOutput {
 
 struct ImageDiscriminatorOptions {
   ImageDiscriminatorOptions() = default;
-  TORCH_ARG(int64_t, image_size) = 64;    // 64, 128 or 256
-  TORCH_ARG(int64_t, base_channels) = 64;  // channels of the first conv, doubled per layer up to 512
-  TORCH_ARG(int64_t, feature_layer) = 3;   // 1-based conv layer whose output is `features`
+  TORCH_ARG(int64_t, image_size) = 64;  // 64, 128 or 256
+  TORCH_ARG(int64_t,
+            base_channels) = 64;          // channels of the first conv, doubled per layer up to 512
+  TORCH_ARG(int64_t, feature_layer) = 3;  // 1-based conv layer whose output is `features`
   TORCH_ARG(bool, spectral_norm) = false;
 };
 

@@ -7,9 +7,9 @@
 // Stages, in order: 0 stem (conv1, bn1), 1..4 layer1..layer4. The first
 // `freeze` stages have requires_grad = false and their BatchNorm layers stay in
 // eval mode (running statistics fixed) even when the module is in train mode.
-#include <string>
-
 #include <torch/torch.h>
+
+#include <string>
 
 #include "hpe3d/models/posterior.h"
 
