@@ -26,6 +26,7 @@
 #include "hpe3d/train/lr_schedule.h"
 #include "hpe3d/train/metrics_log.h"
 #include "hpe3d/train/pair.h"
+#include "hpe3d/train/vae_gan.h"
 
 namespace fs = std::filesystem;
 
@@ -105,6 +106,7 @@ struct Trainer::State {
   std::vector<Pair> pairs;
   Pair eval_pair{Modality::kPose2d, Modality::kPose3d};
   std::vector<std::unique_ptr<torch::optim::Optimizer>> optimizers;  // one, or one per pair
+  std::unique_ptr<torch::optim::Optimizer> critic_optimizer;         // VAE-GAN only
   std::unique_ptr<LrSchedule> lr;
   std::unique_ptr<BetaSchedule> beta;
 
@@ -200,6 +202,9 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
       s.optimizers.push_back(make_optimizer(c.train.optimizer, params));
     }
   }
+  if (c.model.discriminator.enabled)
+    s.critic_optimizer = std::make_unique<torch::optim::Adam>(
+        s.model->discriminator_parameters(), torch::optim::AdamOptions(c.train.gan.lr).betas({0.5, 0.999}));
   s.lr = std::make_unique<LrSchedule>(lr_options(c.train), c.train.optimizer.lr);
   s.beta = std::make_unique<BetaSchedule>(beta_options(c.train));
 
@@ -223,6 +228,7 @@ void Trainer::State::save(const std::string& path) {
   CheckpointWriter w;
   w.add_module("model", *model);
   for (size_t i = 0; i < optimizers.size(); ++i) w.add_optimizer("optimizer" + std::to_string(i), *optimizers[i]);
+  if (critic_optimizer) w.add_optimizer("critic_optimizer", *critic_optimizer);
   auto lr_state = lr->state();
   w.add_tensor("lr_state", torch::tensor(lr_state, torch::kFloat64));
   w.add_int("step", step);
@@ -249,6 +255,7 @@ void Trainer::State::load(const std::string& path) {
   CheckpointReader r(path);
   r.load_module("model", *model);
   for (size_t i = 0; i < optimizers.size(); ++i) r.load_optimizer("optimizer" + std::to_string(i), *optimizers[i]);
+  if (critic_optimizer) r.load_optimizer("critic_optimizer", *critic_optimizer);
   auto lr_state = r.tensor("lr_state").contiguous();
   lr->load_state(std::vector<double>(lr_state.data_ptr<double>(), lr_state.data_ptr<double>() + lr_state.numel()));
   step = r.get_int("step");
@@ -319,20 +326,34 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     const auto& pair = pairs[i];
     auto& opt = optimizer_for(i);
     clear_gradients(opt);
+    auto source = input(pair.from, p2, p3);
     auto target = input(pair.to, p2, p3);
-    auto posterior = model->encode(pair.from, input(pair.from, p2, p3));
-    auto z = config.train.sample_latent ? model->reparameterize(posterior) : posterior.mu;
-    auto recon = pose_reconstruction(model->decode(pair.to, z), target);
-    auto kl = kl_divergence(posterior.mu, posterior.logvar, target.size(1));
-    auto loss = recon + beta_now * kl;
+    std::vector<std::pair<const char*, torch::Tensor>> terms;
+    if (model->has_discriminator(pair.to)) {
+      VaeGanOptions gan{config.model.discriminator.kind, config.train.gan.gamma, config.train.gan.gp_weight,
+                        config.train.sample_latent};
+      torch::Tensor critic;
+      for (int k = 0; k < config.train.gan.critic_steps; ++k)
+        critic = critic_step(model, pair, source, target, *critic_optimizer, gan).critic;
+      auto losses = generator_gradients(model, pair, source, target, beta_now, gan);
+      terms = {{"/llike", losses.llike}, {"/kl", losses.kl}, {"/gan_g", losses.generator}, {"/critic", critic}};
+    } else {
+      auto posterior = model->encode(pair.from, source);
+      auto z = config.train.sample_latent ? model->reparameterize(posterior) : posterior.mu;
+      auto recon = pose_reconstruction(model->decode(pair.to, z), target);
+      auto kl = kl_divergence(posterior.mu, posterior.logvar, target.size(1));
+      (recon + beta_now * kl).backward();
+      terms = {{"/recon", recon.detach()}, {"/kl", kl.detach()}};
+    }
     // On the CPU a read-back costs nothing: check every step, so the message
     // names the exact step. On a GPU the sums are checked every log_every steps.
-    if (device.is_cpu() && !std::isfinite(loss.item<double>())) {
-      const char* term = !std::isfinite(recon.item<double>()) ? "reconstruction" : "kl";
-      throw NonFiniteLoss("non-finite loss at step " + std::to_string(step + 1) + " (pair " + pair.name() +
-                          ", term " + term + "); last good state is " + checkpoint_dir() + "/last.pt");
+    if (device.is_cpu()) {
+      for (const auto& [name, value] : terms)
+        if (!std::isfinite(value.item<double>()))
+          throw NonFiniteLoss("non-finite loss at step " + std::to_string(step + 1) + " (pair " + pair.name() +
+                              ", term " + std::string(name + 1) + "); last good state is " + checkpoint_dir() +
+                              "/last.pt");
     }
-    loss.backward();
     if (config.train.grad_clip > 0) {
       std::vector<torch::Tensor> params;
       for (auto& g : opt.param_groups())
@@ -340,10 +361,9 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
       torch::nn::utils::clip_grad_norm_(params, config.train.grad_clip);
     }
     opt.step();
-    const std::string key = pair.name();
-    for (auto [name, value] : {std::pair{"/recon", recon}, std::pair{"/kl", kl}}) {
-      auto& sum = sums[key + name];
-      sum = sum.defined() ? sum + value.detach() : value.detach();
+    for (const auto& [name, value] : terms) {
+      auto& sum = sums[pair.name() + name];
+      sum = sum.defined() ? sum + value : value;
     }
   }
 }

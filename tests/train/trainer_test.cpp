@@ -200,6 +200,27 @@ TEST_F(TrainerTest, LearnsToLiftSyntheticPoses) {
       << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
 }
 
+TEST_F(TrainerTest, VaeGanModeTrainsAndLogsItsTerms) {
+  auto c = small_config(file_);
+  c.model.discriminator.enabled = true;
+  c.model.discriminator.modality = "pose3d";
+  c.model.discriminator.hidden = 32;
+  c.model.discriminator.layers = 2;
+  c.model.discriminator.feature_layer = 2;
+  c.train.epochs = 1;
+  Trainer trainer(c, {dir_ + "/run", false, -1});
+  auto r = trainer.run();
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  std::ifstream log(dir_ + "/run/metrics.jsonl");
+  nlohmann::json last;
+  for (std::string line; std::getline(log, line);) last = nlohmann::json::parse(line);
+  for (auto key : {"pose2d->pose3d/llike", "pose2d->pose3d/gan_g", "pose2d->pose3d/critic", "pose3d->pose3d/kl"})
+    EXPECT_TRUE(last.contains(key)) << key << " in " << last.dump();
+  // The critic's optimiser is part of the checkpoint.
+  CheckpointReader ckpt(dir_ + "/run/checkpoints/last.pt");
+  EXPECT_TRUE(ckpt.has("critic_optimizer"));
+}
+
 TEST_F(TrainerTest, BadConfigsAreInputErrors) {
   auto c = small_config(file_);
   c.train.pairs = {"pose2d=>pose3d"};

@@ -127,6 +127,21 @@ struct LrConfig {
   }
 };
 
+struct GanConfig {
+  double gamma = 1.0;
+  int critic_steps = 1;
+  double gp_weight = 10.0;
+  double lr = 1e-4;
+  template <class V>
+  void visit(V& v) {
+    v.field("gamma", gamma, "VAE-GAN: weight of the Dis_l reconstruction against the GAN term (decoder)",
+            Range{0, 1e9});
+    v.field("critic_steps", critic_steps, "VAE-GAN: discriminator updates per generator update", Range{1, 100});
+    v.field("gp_weight", gp_weight, "VAE-GAN, wgan_gp: gradient-penalty weight", Range{0, 1e6});
+    v.field("lr", lr, "VAE-GAN: discriminator learning rate (Adam)", Range{1e-12, 10});
+  }
+};
+
 struct TrainConfig {
   int epochs = 10;
   int batch_size = 256;
@@ -140,6 +155,7 @@ struct TrainConfig {
   BetaConfig beta;
   OptimizerConfig optimizer;
   LrConfig lr;
+  GanConfig gan;
   template <class V>
   void visit(V& v) {
     v.field("epochs", epochs, "training epochs", Range{1, 1e6});
@@ -156,6 +172,7 @@ struct TrainConfig {
     v.section("beta", beta);
     v.section("optimizer", optimizer);
     v.section("lr", lr);
+    v.section("gan", gan);
   }
 };
 
