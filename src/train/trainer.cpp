@@ -7,6 +7,7 @@
 #include <limits>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/device.h"
@@ -86,6 +87,21 @@ void clear_gradients(torch::optim::Optimizer& optimizer) {
       if (p.grad().defined()) p.mutable_grad() = torch::Tensor();
 }
 
+// Mixed precision for the forward and backward of one step (CUDA only).
+struct AutocastScope {
+  explicit AutocastScope(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    at::autocast::set_enabled(false);
+    at::autocast::clear_cache();
+  }
+  bool on_;
+};
+
 std::vector<torch::Tensor> child_parameters(torch::nn::Module& model, const std::string& child) {
   for (const auto& item : model.named_children())
     if (item.key() == child) return item.value()->parameters();
@@ -152,6 +168,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   s.device = core::select_device(c.runtime.device, "runtime.device");
   s.pairs = parse_pairs(c.train.pairs, "train.pairs");
   s.eval_pair = parse_pair(c.eval.pair, "eval.pair");
+  if (c.train.amp && !s.device.is_cuda()) core::fail("train.amp", "mixed precision needs a CUDA device");
   auto require = [](const std::vector<std::string>& list, Modality m, const std::string& pair,
                     const char* key, const char* where) {
     if (std::find(list.begin(), list.end(), models::modality_name(m)) == list.end())
@@ -328,6 +345,7 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     clear_gradients(opt);
     auto source = input(pair.from, p2, p3);
     auto target = input(pair.to, p2, p3);
+    AutocastScope autocast(config.train.amp);
     std::vector<std::pair<const char*, torch::Tensor>> terms;
     if (model->has_discriminator(pair.to)) {
       VaeGanOptions gan{config.model.discriminator.kind, config.train.gan.gamma, config.train.gan.gp_weight,

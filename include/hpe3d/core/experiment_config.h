@@ -149,6 +149,7 @@ struct TrainConfig {
   std::string schedule = "per_batch";
   double grad_clip = 0.0;
   bool sample_latent = true;
+  bool amp = false;
   int log_every = 100;
   int keep_last = 1;
   uint64_t seed = 0;
@@ -166,6 +167,7 @@ struct TrainConfig {
     v.field("grad_clip", grad_clip, "max gradient norm (0: off)", Range{0, 1e9});
     v.field("sample_latent", sample_latent,
             "decode a sample of q(z|x) in training (false: decode the mean, a deterministic autoencoder)");
+    v.field("amp", amp, "CUDA mixed precision (autocast to bfloat16, no loss scaling needed)");
     v.field("log_every", log_every, "steps between loss read-backs and metrics.jsonl records", Range{1, 1e9});
     v.field("keep_last", keep_last, "epoch checkpoints kept besides last.pt and best.pt", Range{0, 1e6});
     v.field("seed", seed, "seed of initialisation, sampling and augmentation");
