@@ -30,7 +30,7 @@ namespace hpe3d::data {
 // Why: H36M's Thorax sits between the shoulders at the base of the neck: CMU's
 // "Neck" joint coincides with Spine1 (68 mm below the shoulders), Neck1 is at
 // the base of the neck, 30 mm above them. H36M's Spine is about halfway from
-// Hip to Thorax (233 of 490 mm); neither skeleton has a joint there (CMU Spine1
+// Hip to Thorax (233 of 491 mm in S1); neither skeleton has a joint there (CMU Spine1
 // sits at 70 %, Boxing's Ab at 15 % and Chest at 58 %), so it is the midpoint.
 // Scale: CMU ASF lengths are inches / 0.45, so 1 unit = 2.54 / 0.45 cm =
 // 56.444 mm (femur 7.158 units = 404 mm); Boxing_Toes is in cm (femur 42.2).

@@ -57,7 +57,7 @@ uint64_t splitmix(uint64_t z) {
 // Random numbers drawn per pose.
 constexpr int kDraws = 39;
 
-// Mean bone lengths (mm), close to the Human3.6M subjects' averages:
+// Bone lengths (mm) of Human3.6M subject S1 (the shared fixture):
 // pelvis half-width, femur, shin, lower spine (Hip-Spine), upper spine
 // (Spine-Thorax), Thorax-Neck/Nose, Neck/Nose-Head, clavicle, upper arm, forearm.
 constexpr std::array<double, 10> kBoneMm = {133, 443, 454, 233, 257, 121, 115, 151, 279, 252};

@@ -119,8 +119,13 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
   auto bones = geometry::bone_lengths(full.joints);  // [T, 16] mm
   const double femur = median_mm(bones.select(1, kRFemur)), shin = median_mm(bones.select(1, kRShin)),
                upper_arm = median_mm(bones.select(1, kRUpperArm));
-  std::cout << "[ bvh ] " << clip.name << ": femur " << femur << " mm, shin " << shin << " mm, upper arm "
-            << upper_arm << " mm, forearm " << median_mm(bones.select(1, kRForearm)) << " mm\n";
+  std::cout << "[ bvh ] " << clip.name << " median bone lengths (mm):";
+  for (int b = 0; b < 16; ++b) {
+    const auto [parent, child] = geometry::bones()[b];
+    std::cout << " " << geometry::joint_names()[parent] << "-" << geometry::joint_names()[child] << " "
+              << std::round(median_mm(bones.select(1, b)) * 10) / 10;
+  }
+  std::cout << "\n";
   EXPECT_GT(femur, 350.0);
   EXPECT_LT(femur, 500.0);
   EXPECT_GT(shin, 350.0);
