@@ -125,6 +125,20 @@ TEST(Bvh, RotationChannelOrderIsIntrinsicInListedOrder) {
   expect_near(xyz[0][3], {0, -1, 0});
 }
 
+TEST(Bvh, BlankLinesSkippedAndLinesBeyondDeclaredFramesIgnored) {
+  // CRLF line ends, a blank line inside the motion block, and one frame line
+  // more than declared (as in Boxing_Toes.bvh): the declared count wins.
+  std::string text = replace(kChain, "1 2 3 0 0 0 0 0 0\n", "1 2 3 0 0 0 0 0 0\n\n");
+  text += "5 5 5 0 0 0 0 0 0\n";
+  std::string crlf;
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  auto path = write_file(hpe3d::test::temp_dir("bvh_extra"), "extra.bvh", crlf);
+  BvhClip clip = parse_bvh(path);
+  ASSERT_EQ(clip.num_frames(), 3);
+  EXPECT_DOUBLE_EQ(clip.motion[1][0].item<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(clip.motion[2][6].item<double>(), 90.0);
+}
+
 TEST(Bvh, MissingFileNamesTheFile) {
   try {
     parse_bvh(hpe3d::test::temp_dir("bvh_missing") + "/nope.bvh");

@@ -50,9 +50,12 @@ TEST(Synthetic, ChunkedEqualsWhole) {
   // Thread count does not matter either.
   const int threads = torch::get_num_threads();
   torch::set_num_threads(1);
-  auto single = sample_synthetic_poses(n, 9);
+  auto one = sample_synthetic_poses(n, 9);
+  torch::set_num_threads(2);
+  auto two = sample_synthetic_poses(n, 9);
   torch::set_num_threads(threads);
-  EXPECT_TRUE(torch::equal(whole, single));
+  EXPECT_TRUE(torch::equal(whole, one));
+  EXPECT_TRUE(torch::equal(whole, two));
 }
 
 TEST(Synthetic, HumanBoneLengthsSymmetric) {
