@@ -9,7 +9,7 @@
 #include "hpe3d/data/martinez_source.h"
 #include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/pose_file_summary.h"
-#include "hpe3d/data/synthetic_poses.h"
+#include "hpe3d/data/synthetic_source.h"
 
 int main(int argc, char** argv) {
   using namespace hpe3d;

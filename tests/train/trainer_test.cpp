@@ -11,7 +11,7 @@
 #include "hpe3d/core/interrupt.h"
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/data/camera_views.h"
-#include "hpe3d/data/synthetic_poses.h"
+#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "hpe3d/train/checkpoint.h"
 #include "hpe3d/train/sweep.h"
