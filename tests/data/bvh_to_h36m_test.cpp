@@ -99,6 +99,8 @@ TEST(BvhToH36m, UnknownSkeletonListsMissingJoints) {
 struct RealClip {
   const char* file;
   const char* skeleton;
+  const char* left_toe;  // BVH joints ahead of the ankles, to tell where the subject faces
+  const char* right_toe;
 };
 
 class BvhToH36mReal : public ::testing::TestWithParam<RealClip> {};
@@ -152,6 +154,18 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
             << " mm, lower ankle " << ankle_z << " mm\n";
   EXPECT_GT(root_z, 700.0);
   EXPECT_LT(root_z, 1200.0);
+  // Left is left: with the feet pointing forward f, the subject's left is
+  // up x f, and the LHip - RHip vector points there (no mirror image).
+  const BvhSkeletonMapping& mapping = detect_bvh_skeleton(clip);
+  auto bvh = y_up_to_z_up(forward_kinematics(clip));  // file units: only directions are used
+  auto bvh_joint = [&](const std::string& name) { return bvh.select(1, clip.joint_index(name)); };
+  auto ankle = [&](const char* h36m) { return bvh_joint(mapping.joints[geometry::joint_index(h36m)].a); };
+  auto forward = bvh_joint(GetParam().left_toe) - ankle("LFoot") + bvh_joint(GetParam().right_toe) - ankle("RFoot");
+  auto left_dir = torch::stack({-forward.select(1, 1), forward.select(1, 0)}, 1);                 // up x f, [T, 2]
+  auto hips = (full.joints.select(1, geometry::joint_index("LHip")) - full.joints.select(1, geometry::joint_index("RHip")))
+                  .slice(1, 0, 2);
+  EXPECT_GT(((hips * left_dir).sum(1) > 0).to(torch::kFloat64).mean().item<double>(), 0.9);
+
   // Floor at z = 0: nothing below it, the ankles (H36M feet) just above it.
   EXPECT_GE(z.min().item<double>(), -1e-9);
   auto lowest_foot = torch::min(z.select(1, lfoot), z.select(1, rfoot)).min().item<double>();
@@ -174,8 +188,9 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BvhAssimp, BvhToH36mReal,
-                         ::testing::Values(RealClip{"01_01.bvh", "CMU"}, RealClip{"01_03.bvh", "CMU"},
-                                           RealClip{"Boxing_Toes.bvh", "Boxing"}),
+                         ::testing::Values(RealClip{"01_01.bvh", "CMU", "LeftToeBase", "RightToeBase"},
+                                           RealClip{"01_03.bvh", "CMU", "LeftToeBase", "RightToeBase"},
+                                           RealClip{"Boxing_Toes.bvh", "Boxing", "LeftToes", "RightToes"}),
                          [](const auto& info) {
                            std::string n = info.param.file;
                            return n.substr(0, n.find('.'));
