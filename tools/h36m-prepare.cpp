@@ -6,6 +6,7 @@
 
 #include "hpe3d/core/cli.h"
 #include "hpe3d/core/tool_main.h"
+#include "hpe3d/data/bvh_source.h"
 #include "hpe3d/data/martinez_source.h"
 #include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/pose_file_summary.h"
@@ -25,6 +26,18 @@ int main(int argc, char** argv) {
   cmd_martinez->add_option("--subjects", martinez.subjects, "subject ids")->delimiter(',');
   cmd_martinez->add_option("--stride", martinez.stride, "keep every N-th frame")->check(CLI::PositiveNumber);
 
+  data::BvhSourceOptions bvh;
+  bool cmu_default = false;
+  auto* cmd_bvh = app.add_subcommand("bvh", "BVH motion capture through the Human3.6M cameras");
+  cmd_bvh->add_option("--input", bvh.inputs, "BVH files")->delimiter(',');
+  cmd_bvh->add_option("--subjects", bvh.subjects, "one subject id per file")->delimiter(',');
+  cmd_bvh->add_flag("--cmu-default", cmu_default,
+                    "the embedded data set: 01_01 + Boxing_Toes (subjects 1, 5), 01_03 (subject 9) "
+                    "from /usr/share/assimp/models/BVH");
+  cmd_bvh->add_option("--fps", bvh.fps, "output frame rate");
+  cmd_bvh->add_option("--cameras", bvh.cameras, "camera YAML (default configs/cameras/h36m.yaml)");
+  cmd_bvh->add_option("--out", out, "output pose file (.h5)")->required();
+
   data::SyntheticOptions synthetic;
   auto* cmd_synthetic = app.add_subcommand("synthetic", "plausible random poses (tests, scale runs)");
   cmd_synthetic->add_option("--n", synthetic.poses, "world poses (each seen by 4 cameras)")->required();
@@ -39,6 +52,14 @@ int main(int argc, char** argv) {
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
   return core::run_tool("h36m-prepare", [&] {
     if (*cmd_martinez) data::prepare_martinez(martinez, out);
+    if (*cmd_bvh) {
+      if (cmu_default) {
+        auto defaults = data::cmu_default_options();
+        bvh.inputs = defaults.inputs;
+        bvh.subjects = defaults.subjects;
+      }
+      data::prepare_bvh(bvh, out);
+    }
     if (*cmd_synthetic) data::prepare_synthetic(synthetic, out);
     if (*cmd_info) std::cout << data::summarize(data::read_pose_file(info_path));
     return 0;

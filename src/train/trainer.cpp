@@ -444,7 +444,8 @@ TrainResult Trainer::run() {
             throw NonFiniteLoss("non-finite loss between steps " + std::to_string(s.step - window_steps + 1) +
                                 " and " + std::to_string(s.step) + " (" + k + ")");
           values[k] = mean;
-          total += mean;
+          if (k.size() > 6 && (k.compare(k.size() - 6, 6, "/recon") == 0 || k.compare(k.size() - 6, 6, "/llike") == 0))
+            total += mean;  // the progress line shows the reconstruction error
           auto& e = epoch_sums[k];
           e = e.defined() ? e + sum : sum;
         }

@@ -10,6 +10,7 @@
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/interrupt.h"
 #include "hpe3d/models/cross_modal_vae.h"
+#include "hpe3d/data/bvh_source.h"
 #include "hpe3d/data/camera_views.h"
 #include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
@@ -196,6 +197,21 @@ TEST_F(TrainerTest, LearnsToLiftSyntheticPoses) {
   Trainer trainer(c, {dir_ + "/run", false, -1});
   auto r = trainer.run();
   EXPECT_GT(r.mean_pose_mpjpe, 100.0);
+  EXPECT_LT(r.best_val_mpjpe, 0.5 * r.mean_pose_mpjpe)
+      << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
+}
+
+// The demo on the embedded CMU data: half the demo's epochs already beat the
+// mean-pose baseline by more than a factor of two.
+TEST(TrainerDemo, CmuLiftingBeatsHalfTheMeanPoseBaseline) {
+  const std::string bvh_dir = "/usr/share/assimp/models/BVH";
+  if (!fs::exists(bvh_dir + "/01_03.bvh")) GTEST_SKIP() << "assimp-testmodels is not installed";
+  auto dir = test::temp_dir("trainer_demo");
+  data::prepare_bvh(data::cmu_default_options(bvh_dir), dir + "/cmu.h5");
+  auto c = core::load_config<core::ExperimentConfig>(std::string(HPE3D_SOURCE_DIR) + "/configs/demo/cmu_lift_vae.yaml",
+                                                     {"data.file=" + dir + "/cmu.h5", "train.epochs=15"});
+  Trainer trainer(c, {dir + "/run", false, -1});
+  auto r = trainer.run();
   EXPECT_LT(r.best_val_mpjpe, 0.5 * r.mean_pose_mpjpe)
       << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
 }
