@@ -22,7 +22,7 @@
 #include "hpe3d/eval/metrics.h"
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/train/beta_schedule.h"
-#include "hpe3d/train/checkpoint.h"
+#include "hpe3d/core/checkpoint.h"
 #include "hpe3d/train/losses.h"
 #include "hpe3d/train/lr_schedule.h"
 #include "hpe3d/train/metrics_log.h"
@@ -242,7 +242,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
 Trainer::~Trainer() = default;
 
 void Trainer::State::save(const std::string& path) {
-  CheckpointWriter w;
+  core::CheckpointWriter w;
   w.add_module("model", *model);
   for (size_t i = 0; i < optimizers.size(); ++i) w.add_optimizer("optimizer" + std::to_string(i), *optimizers[i]);
   if (critic_optimizer) w.add_optimizer("critic_optimizer", *critic_optimizer);
@@ -269,7 +269,7 @@ void Trainer::State::save(const std::string& path) {
 }
 
 void Trainer::State::load(const std::string& path) {
-  CheckpointReader r(path);
+  core::CheckpointReader r(path);
   r.load_module("model", *model);
   for (size_t i = 0; i < optimizers.size(); ++i) r.load_optimizer("optimizer" + std::to_string(i), *optimizers[i]);
   if (critic_optimizer) r.load_optimizer("critic_optimizer", *critic_optimizer);

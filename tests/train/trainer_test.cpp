@@ -14,7 +14,7 @@
 #include "hpe3d/data/camera_views.h"
 #include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
-#include "hpe3d/train/checkpoint.h"
+#include "hpe3d/core/checkpoint.h"
 #include "hpe3d/train/sweep.h"
 #include "test_util.h"
 
@@ -63,7 +63,7 @@ core::ExperimentConfig small_config(const std::string& file) {
 std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& c) {
   torch::manual_seed(99);
   auto model = models::make_model(c.model);
-  CheckpointReader r(checkpoint);
+  core::CheckpointReader r(checkpoint);
   r.load_module("model", *model);
   std::vector<torch::Tensor> out;
   for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
@@ -107,7 +107,7 @@ TEST_F(TrainerTest, WritesRunDirectoryMetricsAndCheckpoints) {
   }
   EXPECT_EQ(epochs, 2);
   EXPECT_GE(steps, 5);
-  CheckpointReader best(dir_ + "/run/checkpoints/best.pt");
+  core::CheckpointReader best(dir_ + "/run/checkpoints/best.pt");
   EXPECT_NE(best.get_string("config").find("pose3d->pose3d"), std::string::npos);
 }
 
@@ -233,7 +233,7 @@ TEST_F(TrainerTest, VaeGanModeTrainsAndLogsItsTerms) {
   for (auto key : {"pose2d->pose3d/llike", "pose2d->pose3d/gan_g", "pose2d->pose3d/critic", "pose3d->pose3d/kl"})
     EXPECT_TRUE(last.contains(key)) << key << " in " << last.dump();
   // The critic's optimiser is part of the checkpoint.
-  CheckpointReader ckpt(dir_ + "/run/checkpoints/last.pt");
+  core::CheckpointReader ckpt(dir_ + "/run/checkpoints/last.pt");
   EXPECT_TRUE(ckpt.has("critic_optimizer"));
 }
 

@@ -1,4 +1,4 @@
-#include "hpe3d/train/checkpoint.h"
+#include "hpe3d/core/checkpoint.h"
 
 #include <filesystem>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include "hpe3d/core/error.h"
 #include "test_util.h"
 
-namespace hpe3d::train {
+namespace hpe3d::core {
 namespace {
 
 torch::nn::Sequential make_net(int64_t hidden) {
@@ -71,15 +71,15 @@ TEST(Checkpoint, OtherModelShapeIsAClearError) {
   try {
     r.load_module("model", *b);
     FAIL() << "expected an error";
-  } catch (const core::InputError& e) {
+  } catch (const InputError& e) {
     std::string msg = e.what();
     EXPECT_NE(msg.find("a.pt: model does not match the model"), std::string::npos) << msg;
     EXPECT_NE(msg.find("0.weight is [8,4], model has [16,4]"), std::string::npos) << msg;
   }
-  EXPECT_THROW(CheckpointReader(dir + "/none.pt"), core::InputError);
+  EXPECT_THROW(CheckpointReader(dir + "/none.pt"), InputError);
   std::ofstream(dir + "/junk.pt") << "not a checkpoint";
-  EXPECT_THROW(CheckpointReader(dir + "/junk.pt"), core::InputError);
+  EXPECT_THROW(CheckpointReader(dir + "/junk.pt"), InputError);
 }
 
 }  // namespace
-}  // namespace hpe3d::train
+}  // namespace hpe3d::core

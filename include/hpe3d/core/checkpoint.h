@@ -8,7 +8,7 @@
 
 #include <torch/torch.h>
 
-namespace hpe3d::train {
+namespace hpe3d::core {
 
 class CheckpointWriter {
  public:
@@ -47,4 +47,4 @@ class CheckpointReader {
   torch::serialize::InputArchive archive_;
 };
 
-}  // namespace hpe3d::train
+}  // namespace hpe3d::core

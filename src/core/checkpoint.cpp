@@ -1,10 +1,10 @@
-#include "hpe3d/train/checkpoint.h"
+#include "hpe3d/core/checkpoint.h"
 
 #include <filesystem>
 
 #include "hpe3d/core/error.h"
 
-namespace hpe3d::train {
+namespace hpe3d::core {
 namespace {
 
 std::string shape_str(torch::IntArrayRef s) {
@@ -56,19 +56,19 @@ void CheckpointWriter::save(const std::string& path) {
     archive_.save_to(tmp);
   } catch (const c10::Error& e) {
     std::filesystem::remove(tmp);
-    core::fail(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
+    fail(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) core::fail(path, "cannot move checkpoint into place: " + ec.message());
+  if (ec) fail(path, "cannot move checkpoint into place: " + ec.message());
 }
 
 CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
-  if (!std::filesystem::exists(path)) core::fail(path, "no such checkpoint");
+  if (!std::filesystem::exists(path)) fail(path, "no such checkpoint");
   try {
     archive_.load_from(path);
   } catch (const c10::Error&) {
-    core::fail(path, "not a readable hpe3d checkpoint (truncated or another format?)");
+    fail(path, "not a readable hpe3d checkpoint (truncated or another format?)");
   }
 }
 
@@ -81,7 +81,7 @@ bool CheckpointReader::has(const std::string& name) {
 
 void CheckpointReader::load_module(const std::string& name, torch::nn::Module& module) {
   torch::serialize::InputArchive sub;
-  if (!archive_.try_read(name, sub)) core::fail(path_, "no module \"" + name + "\" in checkpoint");
+  if (!archive_.try_read(name, sub)) fail(path_, "no module \"" + name + "\" in checkpoint");
   std::vector<std::string> problems;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   auto visit = [&](const std::string& key, const torch::Tensor& target, bool is_buffer) {
@@ -101,7 +101,7 @@ void CheckpointReader::load_module(const std::string& name, torch::nn::Module& m
     std::string list;
     for (size_t i = 0; i < problems.size() && i < 8; ++i) list += (i ? "; " : "") + problems[i];
     if (problems.size() > 8) list += "; and " + std::to_string(problems.size() - 8) + " more";
-    core::fail(path_, name + " does not match the model (a checkpoint of another model shape?): " + list);
+    fail(path_, name + " does not match the model (a checkpoint of another model shape?): " + list);
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, stored] : copies) target.copy_(stored);
@@ -109,17 +109,17 @@ void CheckpointReader::load_module(const std::string& name, torch::nn::Module& m
 
 void CheckpointReader::load_optimizer(const std::string& name, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive sub;
-  if (!archive_.try_read(name, sub)) core::fail(path_, "no optimiser \"" + name + "\" in checkpoint");
+  if (!archive_.try_read(name, sub)) fail(path_, "no optimiser \"" + name + "\" in checkpoint");
   try {
     optimizer.load(sub);
   } catch (const c10::Error& e) {
-    core::fail(path_, "optimiser \"" + name + "\" does not match: " + e.what_without_backtrace());
+    fail(path_, "optimiser \"" + name + "\" does not match: " + e.what_without_backtrace());
   }
 }
 
 torch::Tensor CheckpointReader::tensor(const std::string& name) {
   torch::Tensor t;
-  if (!archive_.try_read(name, t)) core::fail(path_, "no entry \"" + name + "\" in checkpoint");
+  if (!archive_.try_read(name, t)) fail(path_, "no entry \"" + name + "\" in checkpoint");
   return t;
 }
 
@@ -131,4 +131,4 @@ std::string CheckpointReader::get_string(const std::string& name) {
   return std::string(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()));
 }
 
-}  // namespace hpe3d::train
+}  // namespace hpe3d::core

@@ -1,0 +1,66 @@
+#pragma once
+// Protocol 1/2/3 evaluation of a trained model on a split, or of any method's
+// predictions from a file, into an EvalReport. Batched, without gradients; a
+// VAE can be scored with K samples of z (best-of-K and mean-of-K besides the
+// deterministic posterior-mean prediction), seeded.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "hpe3d/data/pose_split.h"
+#include "hpe3d/eval/report.h"
+#include "hpe3d/eval/trained_model.h"
+
+namespace hpe3d::eval {
+
+struct EvalOptions {
+  std::vector<Protocol> protocols{Protocol::kP1, Protocol::kP2, Protocol::kP3};
+  int joints = 17;        // 17: root (zero) in the denominator; 16: left out
+  int hypotheses = 1;     // K samples of z per pose (1: the posterior mean only)
+  uint64_t seed = 0;      // sampling seed
+  int64_t batch_size = 4096;
+  std::string pair = "pose2d->pose3d";
+};
+
+// Accumulates batches of predictions into a report.
+class Evaluator {
+ public:
+  Evaluator(const EvalOptions& options, std::vector<std::string> action_names);
+  // pred, gt: [B, 17, 3] mm; samples: [K, B, 17, 3] (K > 1) or undefined;
+  // actions, subjects: [B].
+  void add(const torch::Tensor& pred, const torch::Tensor& samples, const torch::Tensor& gt,
+           const torch::Tensor& actions, const torch::Tensor& subjects);
+  const EvalReport& report() const { return report_; }
+
+ private:
+  EvalOptions options_;
+  EvalReport report_;
+};
+
+EvalReport evaluate_model(TrainedModel& model, const data::PoseSplit& split, const EvalOptions& options);
+
+// Scores a predictions file: /pred3d and /gt3d float (N, 17, 3) mm (root not
+// removed: both are root-centred here), optional /action (N) + /action_names,
+// optional /subject (N). Throws core::InputError naming file and dataset.
+EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& options);
+
+// What h36m-eval asks for: a checkpoint (with its config's data and test
+// subjects unless given) or a predictions file.
+struct EvalRequest {
+  std::string checkpoint;     // .pt from h36m-train
+  std::string predictions;    // or an .h5 of predictions
+  std::string data;           // pose file; default: the checkpoint's data.file
+  std::vector<int> subjects;  // default: the checkpoint's data.test_subjects
+  int stride = 0;             // 0: the checkpoint's data.test_stride
+  std::string device = "auto";
+  EvalOptions options;
+};
+
+EvalReport run_evaluation(const EvalRequest& request);
+
+// "md" | "csv" | "json"; throws core::InputError naming --format otherwise.
+std::string format_report(const EvalReport& report, const std::string& format, bool per_subject);
+
+}  // namespace hpe3d::eval

@@ -1,0 +1,130 @@
+#include "hpe3d/eval/evaluator.h"
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/data/h5_file.h"
+#include "hpe3d/geometry/skeleton.h"
+#include "hpe3d/train/pair.h"
+
+namespace hpe3d::eval {
+
+Evaluator::Evaluator(const EvalOptions& options, std::vector<std::string> action_names) : options_(options) {
+  TORCH_CHECK(options.hypotheses >= 1, "Evaluator: hypotheses must be >= 1");
+  report_.protocols = options.protocols;
+  report_.action_names = std::move(action_names);
+  report_.joints = options.joints;
+  report_.hypotheses = options.hypotheses;
+  for (auto p : options.protocols) {
+    report_.deterministic[p];
+    if (options.hypotheses > 1) {
+      report_.best_of_k[p];
+      report_.mean_of_k[p];
+    }
+  }
+}
+
+void Evaluator::add(const torch::Tensor& pred, const torch::Tensor& samples, const torch::Tensor& gt,
+                    const torch::Tensor& actions, const torch::Tensor& subjects) {
+  const MetricOptions metric{options_.joints};
+  for (auto p : options_.protocols) {
+    report_.deterministic[p].add(pose_errors(pred, gt, p, metric), actions, subjects);
+    if (options_.hypotheses > 1) {
+      TORCH_CHECK(samples.defined() && samples.dim() == 4 && samples.size(0) == options_.hypotheses,
+                  "Evaluator::add: expected samples [K, B, 17, 3]");
+      std::vector<torch::Tensor> per_k;
+      for (int64_t k = 0; k < samples.size(0); ++k) per_k.push_back(pose_errors(samples[k], gt, p, metric));
+      auto all = torch::stack(per_k);  // [K, B]
+      report_.best_of_k[p].add(std::get<0>(all.min(0)), actions, subjects);
+      report_.mean_of_k[p].add(all.mean(0), actions, subjects);
+    }
+  }
+}
+
+EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options) {
+  auto pair = train::parse_pair(options.pair, "--pair");
+  if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + options.pair);
+  if (!t.model->has_encoder(pair.from))
+    core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
+  Evaluator evaluator(options, split.action_names);
+  torch::NoGradGuard no_grad;
+  t.model->eval();
+  torch::manual_seed(options.seed);
+  const int64_t n = split.size();
+  for (int64_t start = 0; start < n; start += options.batch_size) {
+    const int64_t b = std::min(options.batch_size, n - start);
+    auto p2 = split.pose2d.narrow(0, start, b).to(t.device);
+    auto p3 = split.pose3d.narrow(0, start, b).to(t.device);
+    auto posterior = t.model->encode(pair.from, t.input(pair.from, p2, p3));
+    auto to_pose = [&](const torch::Tensor& z) {
+      return add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, 16, 3})).cpu();
+    };
+    auto pred = to_pose(posterior.mu);
+    torch::Tensor samples;
+    if (options.hypotheses > 1) {
+      std::vector<torch::Tensor> ks;
+      for (int k = 0; k < options.hypotheses; ++k) ks.push_back(to_pose(t.model->reparameterize(posterior, true)));
+      samples = torch::stack(ks);
+    }
+    evaluator.add(pred, samples, add_root(p3.cpu()), split.action.narrow(0, start, b).cpu(),
+                  split.subject.narrow(0, start, b).cpu());
+  }
+  return evaluator.report();
+}
+
+EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& options) {
+  if (options.hypotheses != 1) core::fail("--hypotheses", "a predictions file holds one prediction per pose");
+  data::H5File f(path, data::H5File::Mode::kRead);
+  auto check_poses = [&](const std::string& name) {
+    auto shape = f.shape(name);
+    if (shape.size() != 3 || shape[1] != geometry::kNumJoints || shape[2] != 3)
+      core::fail(path + ": " + name, "expected shape (N, 17, 3)");
+    auto t = f.read(name, torch::kFloat64);
+    if (!torch::isfinite(t).all().item<bool>()) core::fail(path + ": " + name, "holds NaN or Inf values");
+    return t;
+  };
+  auto pred = check_poses("/pred3d");
+  auto gt = check_poses("/gt3d");
+  if (pred.size(0) != gt.size(0))
+    core::fail(path + ": /pred3d", std::to_string(pred.size(0)) + " poses but /gt3d has " + std::to_string(gt.size(0)));
+  const int64_t n = pred.size(0);
+  auto labels = [&](const std::string& name) {
+    if (!f.exists(name)) return torch::zeros({n}, torch::kLong);
+    auto shape = f.shape(name);
+    if (shape != std::vector<int64_t>{n}) core::fail(path + ": " + name, "expected shape (" + std::to_string(n) + ")");
+    return f.read(name, torch::kInt64);
+  };
+  auto actions = labels("/action");
+  auto subjects = labels("/subject");
+  std::vector<std::string> names{"all"};
+  if (f.exists("/action_names")) names = f.read_strings("/action_names");
+  else if (f.exists("/action")) core::fail(path + ": /action_names", "dataset is missing (needed with /action)");
+  if (n > 0 && (actions.min().item<int64_t>() < 0 || actions.max().item<int64_t>() >= static_cast<int64_t>(names.size())))
+    core::fail(path + ": /action", "labels must index /action_names (" + std::to_string(names.size()) + " names)");
+  Evaluator evaluator(options, names);
+  for (int64_t start = 0; start < n; start += options.batch_size) {
+    const int64_t b = std::min(options.batch_size, n - start);
+    evaluator.add(pred.narrow(0, start, b), {}, gt.narrow(0, start, b), actions.narrow(0, start, b),
+                  subjects.narrow(0, start, b));
+  }
+  return evaluator.report();
+}
+
+EvalReport run_evaluation(const EvalRequest& request) {
+  if (request.checkpoint.empty() == request.predictions.empty())
+    core::fail("h36m-eval", "give exactly one of --checkpoint FILE.pt and --predictions FILE.h5");
+  if (!request.predictions.empty()) return evaluate_prediction_file(request.predictions, request.options);
+  auto model = load_trained_model(request.checkpoint, request.device);
+  const auto& c = model.config;
+  data::SplitOptions split_options{request.subjects.empty() ? c.data.test_subjects : request.subjects,
+                                   request.stride > 0 ? request.stride : c.data.test_stride, c.data.root_centre_2d};
+  auto split = data::load_split(request.data.empty() ? c.data.file : request.data, split_options);
+  return evaluate_model(model, split, request.options);
+}
+
+std::string format_report(const EvalReport& report, const std::string& format, bool per_subject) {
+  if (format == "md") return to_markdown(report, per_subject);
+  if (format == "csv") return to_csv(report, per_subject);
+  if (format == "json") return to_json(report);
+  core::fail("--format", "expected one of md|csv|json, got \"" + format + "\"");
+}
+
+}  // namespace hpe3d::eval

@@ -1,0 +1,38 @@
+#include "hpe3d/eval/trained_model.h"
+
+#include "hpe3d/core/checkpoint.h"
+#include "hpe3d/core/config_yaml.h"
+#include "hpe3d/core/device.h"
+#include "hpe3d/core/error.h"
+
+namespace hpe3d::eval {
+
+torch::Tensor TrainedModel::input(models::Modality modality, const torch::Tensor& pose2d,
+                                  const torch::Tensor& pose3d) const {
+  if (modality == models::Modality::kPose2d) return norm2d.normalize(pose2d);
+  if (modality == models::Modality::kPose3d) return norm3d.normalize(pose3d);
+  core::fail("--pair", "the rgb modality needs image data, which evaluation does not load yet");
+}
+
+TrainedModel load_trained_model(const std::string& path, const std::string& device) {
+  core::CheckpointReader r(path);
+  TrainedModel t;
+  YAML::Node root;
+  try {
+    root = YAML::Load(r.get_string("config"));
+  } catch (const YAML::Exception& e) {
+    core::fail(path, std::string("stored config is not valid YAML: ") + e.what());
+  }
+  t.config = core::config_from_yaml<core::ExperimentConfig>(root, path + " (stored config)");
+  t.device = core::select_device(device);
+  torch::manual_seed(t.config.train.seed);
+  t.model = models::make_model(t.config.model);
+  r.load_module("model", *t.model);
+  t.model->to(t.device);
+  t.model->eval();
+  t.norm2d = data::Normalizer{r.tensor("norm2d_mean"), r.tensor("norm2d_std")}.to(t.device);
+  t.norm3d = data::Normalizer{r.tensor("norm3d_mean"), r.tensor("norm3d_std")}.to(t.device);
+  return t;
+}
+
+}  // namespace hpe3d::eval
