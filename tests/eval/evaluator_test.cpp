@@ -1,0 +1,157 @@
+#include "hpe3d/eval/evaluator.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/synthetic_source.h"
+#include "hpe3d/train/trainer.h"
+#include "test_util.h"
+
+namespace hpe3d::eval {
+namespace {
+
+// Predictions file with poses written by the test.
+std::string write_predictions(const std::string& path, const torch::Tensor& pred, const torch::Tensor& gt,
+                              const torch::Tensor& actions = {}, const std::vector<std::string>& names = {}) {
+  data::H5File f(path, data::H5File::Mode::kCreate);
+  f.write("/pred3d", pred.to(torch::kFloat32));
+  f.write("/gt3d", gt.to(torch::kFloat32));
+  if (actions.defined()) {
+    f.write("/action", actions.to(torch::kInt32));
+    f.write_strings("/action_names", names);
+  }
+  f.write("/subject", torch::full({pred.size(0)}, 9, torch::kInt32));
+  return path;
+}
+
+TEST(Evaluator, PredictionsGoldenValuesAndMeans) {
+  auto dir = test::temp_dir("eval_golden");
+  // Three poses: action 0 has two poses with one joint 17 mm off (1 mm
+  // MPJPE), action 1 one pose with every non-root joint 34 mm off (32 mm).
+  auto gt = torch::zeros({3, 17, 3});
+  auto pred = gt.clone();
+  pred[0][4][0] = 17;
+  pred[1][9][2] = -17;
+  pred.select(0, 2).narrow(0, 1, 16).select(1, 1).fill_(34);
+  auto path = write_predictions(dir + "/p.h5", pred, gt, torch::tensor({0, 0, 1}), {"Walk", "Sit"});
+  EvalOptions o;
+  o.protocols = {Protocol::kP1};
+  auto r = evaluate_prediction_file(path, o);
+  const auto& p1 = r.deterministic.at(Protocol::kP1);
+  EXPECT_NEAR(p1.per_action().at(0), 1.0, 1e-6);
+  EXPECT_NEAR(p1.per_action().at(1), 32.0, 1e-5);
+  EXPECT_NEAR(p1.mean_over_actions(), (1.0 + 32.0) / 2, 1e-5);
+  EXPECT_NEAR(p1.mean_over_frames(), (1.0 + 1.0 + 32.0) / 3, 1e-5);
+  o.joints = 16;
+  EXPECT_NEAR(evaluate_prediction_file(path, o).deterministic.at(Protocol::kP1).per_action().at(1), 34.0, 1e-5);
+
+  auto json = nlohmann::json::parse(to_json(r));
+  EXPECT_NEAR(json["protocols"]["p1"]["per_action"]["Sit"].get<double>(), 32.0, 1e-5);
+  EXPECT_EQ(json["frames"], 3);
+  EXPECT_EQ(json["joints"], 17);
+  auto md = to_markdown(r);
+  EXPECT_NE(md.find("| Walk | 1.0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| **Average (over actions)** | 16.5 |"), std::string::npos) << md;
+  EXPECT_NE(to_csv(r).find("Average (over frames),11.3333"), std::string::npos) << to_csv(r);
+}
+
+TEST(Evaluator, AlignedAndScaledCopies) {
+  auto dir = test::temp_dir("eval_aligned");
+  torch::manual_seed(1);
+  auto gt = torch::randn({20, 17, 3}) * 300;
+  const double c = std::cos(1.1), s = std::sin(1.1);
+  auto rot = torch::tensor({{c, 0.0, s}, {0.0, 1.0, 0.0}, {-s, 0.0, c}}).to(torch::kFloat32);
+  auto similar = 0.8 * torch::matmul(gt, rot) + torch::tensor({100.0f, 50.0f, 4000.0f});
+  auto r = evaluate_prediction_file(write_predictions(dir + "/a.h5", similar, gt), {});
+  EXPECT_LT(r.deterministic.at(Protocol::kP2).mean_over_frames(), 1e-2);
+  EXPECT_GT(r.deterministic.at(Protocol::kP1).mean_over_frames(), 50.0);
+  auto scaled = 1.25 * gt + 30.0;
+  r = evaluate_prediction_file(write_predictions(dir + "/s.h5", scaled, gt), {});
+  EXPECT_LT(r.deterministic.at(Protocol::kP3).mean_over_frames(), 1e-2);
+}
+
+TEST(Evaluator, BestOfKIsTheFrameWiseMinimum) {
+  torch::manual_seed(2);
+  auto gt = torch::randn({50, 17, 3}) * 300;
+  auto samples = gt.unsqueeze(0) + torch::randn({5, 50, 17, 3}) * 40;
+  EvalOptions o;
+  o.hypotheses = 5;
+  o.protocols = {Protocol::kP1, Protocol::kP2};
+  Evaluator e(o, {"A"});
+  auto zeros = torch::zeros({50}, torch::kLong);
+  e.add(samples[0], samples, gt, zeros, zeros);
+  for (auto p : o.protocols) {
+    const double best = e.report().best_of_k.at(p).mean_over_frames();
+    std::vector<double> singles;
+    for (int k = 0; k < 5; ++k) singles.push_back(pose_errors(samples[k], gt, p).mean().item<double>());
+    auto frame_min = std::get<0>(torch::stack({pose_errors(samples[0], gt, p), pose_errors(samples[1], gt, p),
+                                               pose_errors(samples[2], gt, p), pose_errors(samples[3], gt, p),
+                                               pose_errors(samples[4], gt, p)})
+                                     .min(0));
+    EXPECT_NEAR(best, frame_min.mean().item<double>(), 1e-4);
+    for (double v : singles) EXPECT_LE(best, v + 1e-9);
+    double mean = 0;
+    for (double v : singles) mean += v / 5;
+    EXPECT_NEAR(e.report().mean_of_k.at(p).mean_over_frames(), mean, 1e-4);
+  }
+}
+
+TEST(Evaluator, BadPredictionFilesAreOneLineErrors) {
+  auto dir = test::temp_dir("eval_bad");
+  auto gt = torch::zeros({4, 17, 3});
+  auto expect = [&](const std::string& path, const std::string& message) {
+    std::string out;
+    int rc = test::run_command(test::tool_path("h36m-eval") + " --predictions " + path, &out);
+    EXPECT_EQ(rc, 2) << out;
+    EXPECT_NE(out.find(message), std::string::npos) << out;
+  };
+  expect(write_predictions(dir + "/short.h5", torch::zeros({3, 17, 3}), gt), "short.h5: /pred3d: 3 poses but /gt3d has 4");
+  expect(write_predictions(dir + "/shape.h5", torch::zeros({4, 16, 3}), torch::zeros({4, 16, 3})),
+         "shape.h5: /pred3d: expected shape (N, 17, 3)");
+  auto nan = gt.clone();
+  nan[1][1][1] = NAN;
+  expect(write_predictions(dir + "/nan.h5", nan, gt), "nan.h5: /pred3d: holds NaN or Inf values");
+  expect(write_predictions(dir + "/act.h5", gt, gt, torch::tensor({0, 1, 2, 3}), {"A", "B"}),
+         "act.h5: /action: labels must index /action_names (2 names)");
+  expect(dir + "/none.h5", "none.h5: no such file");
+}
+
+// A real trainer checkpoint: h36m-eval reproduces the validation MPJPE, and
+// K = 1 equals the deterministic result.
+TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
+  auto dir = test::temp_dir("eval_checkpoint");
+  data::SyntheticOptions synthetic;
+  synthetic.poses = 2000;
+  synthetic.subjects = {1, 9};
+  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  core::ExperimentConfig c;
+  c.data.file = dir + "/s.h5";
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.model.pose.hidden = 64;
+  c.model.pose.blocks = 1;
+  c.train.epochs = 2;
+  c.train.batch_size = 64;
+  c.runtime.device = "cpu";
+  auto result = train::Trainer(c, {dir + "/run", false, -1}).run();
+  EvalRequest request;
+  request.checkpoint = dir + "/run/checkpoints/best.pt";
+  request.options.protocols = {Protocol::kP1};
+  auto r = run_evaluation(request);
+  EXPECT_NEAR(r.deterministic.at(Protocol::kP1).mean_over_actions(), result.best_val_mpjpe, 1e-3);
+  EXPECT_EQ(r.frames(), 1000 * 4);
+  std::string out;
+  int rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint +
+                                 " --data " + dir + "/missing.h5",
+                             &out);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("missing.h5: no such file"), std::string::npos) << out;
+  rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint + " --format xml", &out);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("--format: expected one of md|csv|json"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hpe3d::eval
