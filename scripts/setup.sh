@@ -23,6 +23,7 @@ packages=(
   # Python used by tests (parity, file checks) and scripts (plots, converters)
   python3 python3-numpy python3-h5py python3-yaml
   python3-torch python3-torchvision
+  python3-matplotlib umap-learn   # scripts/plot_*.py (UMAP of exported latents, training curves)
   time
 )
 

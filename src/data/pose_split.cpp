@@ -13,6 +13,8 @@ PoseSplit PoseSplit::to(const torch::Device& device) const {
   out.centre_x = centre_x.to(device);
   out.action = action.to(device);
   out.subject = subject.to(device);
+  out.camera = camera.to(device);
+  out.frame = frame.to(device);
   return out;
 }
 
@@ -38,6 +40,8 @@ PoseSplit load_split(const std::string& path, const SplitOptions& options) {
   split.centre_x = torch::tensor(cx);
   split.action = data.action.to(torch::kLong);
   split.subject = data.subject.to(torch::kLong);
+  split.camera = data.camera.to(torch::kLong);
+  split.frame = data.frame.to(torch::kLong);
   split.action_names = data.action_names;
   return split;
 }

@@ -23,6 +23,8 @@ struct PoseSplit {
   torch::Tensor centre_x;   // [N] principal point x of each sample's camera (for flips)
   torch::Tensor action;     // [N] int64
   torch::Tensor subject;    // [N] int64
+  torch::Tensor camera;     // [N] int64
+  torch::Tensor frame;      // [N] int64
   std::vector<std::string> action_names;
   int64_t size() const { return pose2d.size(0); }
   PoseSplit to(const torch::Device& device) const;

@@ -1,0 +1,77 @@
+#include "hpe3d/eval/latent_export.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/core/logging.h"
+#include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/pose_split.h"
+#include "hpe3d/eval/trained_model.h"
+
+namespace hpe3d::eval {
+
+int64_t export_latents(const LatentExportOptions& o) {
+  if (o.out.empty()) core::fail("--out", "an output .h5 path is required");
+  if (o.stride < 1) core::fail("--stride", "must be >= 1");
+  auto model = load_trained_model(o.checkpoint, o.device);
+  const auto modality = models::parse_modality(o.modality, "--modality");
+  if (!model.model->has_encoder(modality))
+    core::fail("--modality", "the checkpoint's model has no " + o.modality + " encoder");
+  const auto& c = model.config;
+  auto split = data::load_split(o.data.empty() ? c.data.file : o.data,
+                                {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride, c.data.root_centre_2d});
+  std::vector<torch::Tensor> mus, logvars;
+  {
+    torch::NoGradGuard no_grad;
+    for (int64_t start = 0; start < split.size(); start += 4096) {
+      const int64_t b = std::min<int64_t>(4096, split.size() - start);
+      auto posterior = model.model->encode(
+          modality, model.input(modality, split.pose2d.narrow(0, start, b).to(model.device),
+                                split.pose3d.narrow(0, start, b).to(model.device)));
+      mus.push_back(posterior.mu.cpu());
+      logvars.push_back(posterior.logvar.cpu());
+    }
+  }
+  auto mu = torch::cat(mus), logvar = torch::cat(logvars);
+  const std::string tmp = o.out + ".tmp";
+  {
+    data::H5File f(tmp, data::H5File::Mode::kCreate);
+    f.write("/mu", mu.to(torch::kFloat32));
+    f.write("/logvar", logvar.to(torch::kFloat32));
+    f.write("/subject", split.subject.to(torch::kInt32));
+    f.write("/action", split.action.to(torch::kInt32));
+    f.write("/camera", split.camera.to(torch::kInt32));
+    f.write("/frame", split.frame.to(torch::kInt32));
+    f.write_strings("/action_names", split.action_names);
+    f.write_attribute("/", "modality", o.modality);
+    f.write_attribute("/", "checkpoint", o.checkpoint);
+  }
+  std::filesystem::rename(tmp, o.out);
+  if (!o.csv.empty()) {
+    std::ofstream csv(o.csv + ".tmp");
+    csv << "subject,action,camera,frame";
+    for (int64_t z = 0; z < mu.size(1); ++z) csv << ",mu_" << z;
+    csv << "\n";
+    auto m = mu.to(torch::kFloat32).contiguous();
+    const float* p = m.data_ptr<float>();
+    auto subject = split.subject.accessor<int64_t, 1>(), action = split.action.accessor<int64_t, 1>();
+    auto camera = split.camera.accessor<int64_t, 1>(), frame = split.frame.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < mu.size(0); ++i) {
+      csv << subject[i] << "," << split.action_names.at(static_cast<size_t>(action[i])) << "," << camera[i] << ","
+          << frame[i];
+      for (int64_t z = 0; z < mu.size(1); ++z) csv << "," << fmt::format("{:.6g}", p[i * mu.size(1) + z]);
+      csv << "\n";
+    }
+    if (!csv) core::fail(o.csv, "cannot write");
+    csv.close();
+    std::filesystem::rename(o.csv + ".tmp", o.csv);
+  }
+  core::logger("eval")->info("wrote {}: {} latents of size {} ({} encoder)", o.out, mu.size(0), mu.size(1), o.modality);
+  return mu.size(0);
+}
+
+}  // namespace hpe3d::eval
