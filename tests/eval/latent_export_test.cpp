@@ -1,0 +1,69 @@
+#include "hpe3d/eval/latent_export.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/pose_file.h"
+#include "hpe3d/data/synthetic_source.h"
+#include "hpe3d/train/trainer.h"
+#include "test_util.h"
+
+namespace hpe3d::eval {
+namespace {
+
+TEST(LatentExport, RowsAndLabelsMatchTheDataAndOpenInH5py) {
+  auto dir = test::temp_dir("latent_export");
+  data::SyntheticOptions synthetic;
+  synthetic.poses = 600;
+  synthetic.subjects = {1, 9};
+  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  core::ExperimentConfig c;
+  c.data.file = dir + "/s.h5";
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.model.latent_dim = 6;
+  c.model.pose.hidden = 32;
+  c.model.pose.blocks = 1;
+  c.train.epochs = 1;
+  c.train.batch_size = 64;
+  c.runtime.device = "cpu";
+  train::Trainer(c, {dir + "/run", false, -1}).run();
+
+  LatentExportOptions o;
+  o.checkpoint = dir + "/run/checkpoints/best.pt";
+  o.subjects = {9};
+  o.stride = 2;
+  o.out = dir + "/latents.h5";
+  o.csv = dir + "/latents.csv";
+  const int64_t n = export_latents(o);
+  auto data = data::read_pose_file(dir + "/s.h5", {{9}, 2});
+  ASSERT_EQ(n, data.size());
+  data::H5File f(o.out, data::H5File::Mode::kRead);
+  EXPECT_EQ(f.shape("/mu"), (std::vector<int64_t>{n, 6}));
+  EXPECT_EQ(f.shape("/logvar"), (std::vector<int64_t>{n, 6}));
+  EXPECT_TRUE(torch::equal(f.read("/frame", torch::kInt32), data.frame));
+  EXPECT_TRUE(torch::equal(f.read("/camera", torch::kInt32), data.camera));
+  EXPECT_TRUE((f.read("/subject", torch::kInt32) == 9).all().item<bool>());
+  std::ifstream csv(o.csv);
+  int64_t lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  EXPECT_EQ(lines, n + 1);
+
+  std::string out;
+  int rc = test::run_command(test::python() + " -c \"import h5py,sys; f=h5py.File(sys.argv[1]); "
+                                              "print(f['mu'].shape, f['action_names'].asstr()[0])\" " + o.out,
+                             &out);
+  ASSERT_EQ(rc, 0) << "needs python3-h5py (scripts/setup.sh): " << out;
+  EXPECT_NE(out.find("(" + std::to_string(n) + ", 6) Synthetic"), std::string::npos) << out;
+
+  rc = test::run_command(test::tool_path("h36m-export-latent") + " --checkpoint " + o.checkpoint +
+                             " --modality rgb --out " + dir + "/x.h5",
+                         &out);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("--modality: the checkpoint's model has no rgb encoder"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hpe3d::eval
