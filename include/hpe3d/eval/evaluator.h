@@ -20,7 +20,7 @@ struct EvalOptions {
   int joints = 17;        // 17: root (zero) in the denominator; 16: left out
   int hypotheses = 1;     // K samples of z per pose (1: the posterior mean only)
   uint64_t seed = 0;      // sampling seed
-  int64_t batch_size = 4096;
+  int64_t batch_size = 65536;
   std::string pair = "pose2d->pose3d";
 };
 
