@@ -1,0 +1,94 @@
+// End-to-end tests of h36m-train as a process: Ctrl-C and exit codes.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "hpe3d/core/checkpoint.h"
+#include "test_util.h"
+
+namespace hpe3d {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string prepare_run(const std::string& dir, int epochs) {
+  std::string out;
+  int rc = test::run_command(test::tool_path("h36m-prepare") + " synthetic --n 3000 --subjects 1,9 --out " + dir +
+                                 "/s.h5",
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  std::ofstream(dir + "/exp.yaml") << "name: e2e\ndata: {file: " << dir
+                                   << "/s.h5, train_subjects: [1], test_subjects: [9]}\n"
+                                      "model: {pose: {hidden: 256, blocks: 2}}\n"
+                                      "train: {epochs: "
+                                   << epochs << ", batch_size: 32}\n";
+  return dir + "/exp.yaml";
+}
+
+TEST(TrainTool, SigintFinishesTheStepSavesLastAndExits130) {
+  auto dir = test::temp_dir("train_sigint");
+  auto config = prepare_run(dir, 1000);
+  const std::string tool = test::tool_path("h36m-train");
+  const std::string output = dir + "/run";
+  const std::string log = dir + "/log.txt";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (!freopen(log.c_str(), "w", stderr)) _exit(126);
+    execl(tool.c_str(), tool.c_str(), "--config", config.c_str(), "--output", output.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until training has produced its first epoch checkpoint.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(output + "/checkpoints/last.pt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  core::CheckpointReader r(output + "/checkpoints/last.pt");
+  EXPECT_GT(r.get_int("step"), 0);
+  EXPECT_FALSE(fs::exists(output + "/checkpoints/last.pt.tmp"));
+  // The saved run continues.
+  std::string out;
+  int rc = test::run_command(tool + " --resume " + output + " --max-steps " + std::to_string(r.get_int("step") + 3),
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("resumed"), std::string::npos) << out;
+}
+
+TEST(TrainTool, BadInvocationsExit2WithOneLine) {
+  auto dir = test::temp_dir("train_bad");
+  auto config = prepare_run(dir, 1);
+  struct Case {
+    std::string args, message;
+  };
+  std::ofstream(dir + "/typo.yaml") << "train: {beta: {schedule: cyclic}}\n";
+  std::vector<Case> cases = {
+      {"--config " + dir + "/typo.yaml",
+       "typo.yaml: train.beta.schedule: expected one of constant|linear|cyclical, got \"cyclic\""},
+      {"--config " + config + " --set train.epoch=3", "train.epoch: unknown key"},
+      {"--resume " + dir + "/nothing", "not a run directory"},
+      {"--config " + config + " --bogus", "The following argument was not expected: --bogus"},
+  };
+  if (!torch::cuda::is_available()) cases.push_back({"--config " + config + " --device cuda", "CUDA requested"});
+  for (const auto& c : cases) {
+    std::string out;
+    int rc = test::run_command(test::tool_path("h36m-train") + " " + c.args + " --output " + dir + "/out", &out);
+    EXPECT_EQ(rc, 2) << c.args << "\n" << out;
+    EXPECT_NE(out.find(c.message), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace hpe3d
