@@ -279,6 +279,9 @@ class PoseFileWriter:
             f.attrs["pose2d_det"] = ",".join(self.detections)
         f.close()
         self.file = None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp_path, 0o666 & ~umask)  # mkstemp made it 0600
         os.replace(self.tmp_path, self.path)
         self.tmp_path = None
 
