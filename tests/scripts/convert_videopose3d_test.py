@@ -191,6 +191,51 @@ class ConvertVideoPose3D(unittest.TestCase):
         self.assertRegex(r.stdout, r"subjects: S1=\d+ S9=\d+ S11=\d+")
         self.assertIn(f"samples: {len(self.data['pose3d'])}", r.stdout)
 
+    def test_same_labels_and_row_order_as_h36m_prepare_martinez(self):
+        # The same world poses as a Martinez tree (through the C++ reader) and
+        # as a VideoPose3D file (through the converter) give identical labels,
+        # /action_names and row order, and the same poses.
+        if not os.path.exists(TOOL):
+            self.skipTest(f"h36m-prepare not found at '{TOOL}'")
+        d = self.error_dir("martinez")
+        names = {1: ["Directions 1", "Directions", "SittingDown 2", "Sitting 1", "TakingPhoto", "WalkingDog 1",
+                     "Eating_2", "_ALL", "Walking", "WalkTogether 1"],
+                 9: ["Photo 1", "WalkDog", "Greeting 2", "Purchases"]}
+        rng = np.random.default_rng(5)
+        cams = cameras()
+        world = {}
+        with h5py.File(os.path.join(d, "cameras.h5"), "w") as cf:
+            for s, seqs in names.items():
+                for i in range(1, 5):
+                    c, g = cams[(s, i)], cf.create_group(f"subject{s}/camera{i}")
+                    g["R"] = np.array(c["R"], dtype=np.float64).reshape(3, 3).T  # stored transposed
+                    for key, n in (("T", 3), ("f", 2), ("c", 2), ("k", 3), ("p", 2)):
+                        g[key] = np.array(c[key], dtype=np.float64).reshape(n, 1)
+                    g["Name"] = np.frombuffer(c["name"].encode(), dtype=np.uint8)
+                folder = os.path.join(d, "h36m", f"S{s}", "MyPoses", "3D_positions")
+                os.makedirs(folder)
+                world[f"S{s}"] = {}
+                for name in seqs:
+                    mm = rng.normal(0, 300, (int(rng.integers(3, 9)), 32, 3)) + [0, 0, 1000]
+                    with h5py.File(os.path.join(folder, name + ".h5"), "w") as f:
+                        f["3D_positions"] = mm.reshape(len(mm), 96).T
+                    world[f"S{s}"][name] = mm / 1000.0
+        np.savez(os.path.join(d, "d3.npz"), positions_3d=world)
+        r = subprocess.run([TOOL, "martinez", "--root", os.path.join(d, "h36m"), "--cameras",
+                            os.path.join(d, "cameras.h5"), "--subjects", "1,9", "--out", os.path.join(d, "cpp.h5")],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = convert("--3d", os.path.join(d, "d3.npz"), "--out", os.path.join(d, "py.h5"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        cpp, py = read(os.path.join(d, "cpp.h5")), read(os.path.join(d, "py.h5"))
+        self.assertEqual(py["names"], cpp["names"])
+        self.assertEqual(len(py["subject"]), 4 * sum(len(v) for s in world.values() for k, v in s.items()
+                                                     if k != "_ALL"))
+        for k in ("subject", "action", "subaction", "camera", "frame"):
+            np.testing.assert_array_equal(py[k], cpp[k], err_msg=k)
+        np.testing.assert_allclose(py["pose3d"], cpp["pose3d"], rtol=0, atol=0.01)
+        np.testing.assert_allclose(py["pose2d"], cpp["pose2d"], rtol=0, atol=0.01)
+
     # --- errors: one line on stderr, exit 2, no output (and no temporary) file
 
     def assert_refused(self, args, out, *words):
