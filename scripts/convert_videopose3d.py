@@ -145,7 +145,7 @@ def plan(args, data3d, dets, cameras):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--3d", dest="d3", required=True, help="data_3d_h36m.npz (key positions_3d)")
+    ap.add_argument("--3d", dest="d3", required=True, metavar="FILE.npz", help="data_3d_h36m.npz (key positions_3d)")
     ap.add_argument("--2d", dest="d2", action="append", default=[], metavar="[NAME=]FILE.npz",
                     help="2D poses (key positions_2d) stored as /pose2d_det/NAME; repeatable")
     ap.add_argument("--out", required=True, help="output pose file (.h5)")
