@@ -63,7 +63,38 @@ torch::Tensor select_rows(const PoseBatch& labels, const ReadOptions& options) {
   return torch::tensor(keep, torch::kLong);
 }
 
+// Reads only the selected rows: one hyperslab per run of consecutive rows (a
+// subject's samples are contiguous), so a test split of a large file never
+// loads the rest. Strided selections fall back to one read + index_select.
+torch::Tensor read_selected(const H5File& f, const std::string& dataset, const torch::Tensor& rows, int64_t n) {
+  if (rows.numel() == n) return f.read(dataset, torch::kFloat32);
+  auto r = rows.accessor<int64_t, 1>();
+  std::vector<std::pair<int64_t, int64_t>> runs;  // (start, count)
+  for (int64_t i = 0; i < rows.numel(); ++i) {
+    if (!runs.empty() && runs.back().first + runs.back().second == r[i]) ++runs.back().second;
+    else runs.emplace_back(r[i], 1);
+  }
+  if (runs.size() > 64) return f.read(dataset, torch::kFloat32).index_select(0, rows);
+  std::vector<torch::Tensor> parts;
+  for (auto [start, count] : runs) parts.push_back(f.read_rows(dataset, torch::kFloat32, start, count));
+  if (parts.empty()) {
+    auto shape = f.shape(dataset);
+    shape[0] = 0;
+    return torch::empty(shape, torch::kFloat32);
+  }
+  return torch::cat(parts);
+}
+
 }  // namespace
+
+std::string pose2d_dataset(const std::string& input_2d, const std::string& key) {
+  if (input_2d == "gt") return "/pose2d";
+  const std::string prefix = "det/";
+  if (input_2d.rfind(prefix, 0) == 0 && input_2d.size() > prefix.size() &&
+      input_2d.find('/', prefix.size()) == std::string::npos)
+    return "/pose2d_det/" + input_2d.substr(prefix.size());
+  core::fail(key, "expected gt or det/<name>, got \"" + input_2d + "\"");
+}
 
 void write_cameras(H5File& file, const geometry::CameraSet& cameras) {
   for (const auto& c : cameras.all()) {
@@ -130,6 +161,10 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
   const int64_t n = f.shape("/pose3d").empty() ? 0 : f.shape("/pose3d")[0];
   check_shape(f, "/pose3d", {geometry::kNumJoints, 3}, n);
   check_shape(f, "/pose2d", {geometry::kNumJoints, 2}, n);
+  const std::string input_2d = pose2d_dataset(options.input_2d);
+  if (!f.exists(input_2d))
+    core::fail(path + ": " + input_2d, "no such dataset (data.input_2d: " + options.input_2d + ")");
+  check_shape(f, input_2d, {geometry::kNumJoints, 2}, n);
 
   PoseData data;
   for (int i = 0; i < 5; ++i) {
@@ -140,11 +175,11 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
   const bool all_rows = rows.numel() == n;
   auto take = [&](const torch::Tensor& t) { return all_rows ? t : t.index_select(0, rows); };
   for (int i = 0; i < 5; ++i) data.*label_member(i) = take(data.*label_member(i));
-  data.pose3d = take(f.read("/pose3d", torch::kFloat32));
-  data.pose2d = take(f.read("/pose2d", torch::kFloat32));
+  data.pose3d = read_selected(f, "/pose3d", rows, n);
+  data.pose2d = read_selected(f, input_2d, rows, n);
 
-  for (const char* name : {"/pose3d", "/pose2d"}) {
-    const auto& t = std::string(name) == "/pose3d" ? data.pose3d : data.pose2d;
+  for (const std::string& name : {std::string("/pose3d"), input_2d}) {
+    const auto& t = name == "/pose3d" ? data.pose3d : data.pose2d;
     auto bad = torch::isfinite(t).logical_not().flatten(1).any(1).nonzero();
     if (bad.numel() > 0)
       core::fail(path + ": " + name, std::to_string(bad.numel()) +

@@ -19,7 +19,7 @@ PoseSplit PoseSplit::to(const torch::Device& device) const {
 }
 
 PoseSplit load_split(const std::string& path, const SplitOptions& options) {
-  auto data = read_pose_file(path, {options.subjects, options.stride});
+  auto data = read_pose_file(path, {options.subjects, options.stride, options.input_2d});
   if (data.size() == 0) {
     std::string list;
     for (int s : options.subjects) list += (list.empty() ? "" : ",") + std::to_string(s);

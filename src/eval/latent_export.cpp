@@ -23,7 +23,8 @@ int64_t export_latents(const LatentExportOptions& o) {
     core::fail("--modality", "the checkpoint's model has no " + o.modality + " encoder");
   const auto& c = model.config;
   auto split = data::load_split(o.data.empty() ? c.data.file : o.data,
-                                {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride, c.data.root_centre_2d});
+                                {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride, c.data.root_centre_2d,
+                                 c.data.input_2d});
   std::vector<torch::Tensor> mus, logvars;
   {
     torch::NoGradGuard no_grad;

@@ -196,8 +196,9 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
               openblas ? "" : " (no OpenBLAS loaded: install libopenblas0-pthread)");
 
   // Data: loaded once, statistics from the training split only.
-  data::SplitOptions train_opts{c.data.train_subjects, c.data.train_stride, c.data.root_centre_2d};
-  data::SplitOptions test_opts{c.data.test_subjects, c.data.test_stride, c.data.root_centre_2d};
+  data::SplitOptions train_opts{c.data.train_subjects, c.data.train_stride, c.data.root_centre_2d,
+                                c.data.input_2d};
+  data::SplitOptions test_opts{c.data.test_subjects, c.data.test_stride, c.data.root_centre_2d, c.data.input_2d};
   s.train = data::load_split(c.data.file, train_opts);
   s.test = data::load_split(c.data.file, test_opts);
   s.norm2d = data::Normalizer::fit(s.train.pose2d);

@@ -87,6 +87,30 @@ TEST_F(PoseFileTest, SelectsSubjectsAndStridesWithinEachSequence) {
   EXPECT_EQ(strided.frame[5].item<int>(), 3);
 }
 
+TEST_F(PoseFileTest, ReadsADetectionSetAsThe2DInput) {
+  torch::manual_seed(1);
+  auto a = make_batch(6, 1, 0, 1), b = make_batch(4, 9, 1, 2);
+  auto path = write_file("det.h5", {a, b});
+  auto detected = torch::rand({10, 17, 2}) * 1000;
+  {
+    H5File f(path, H5File::Mode::kReadWrite);
+    f.write("/pose2d_det/cpn", detected);
+    f.write("/pose2d_det/short", detected.narrow(0, 0, 9).contiguous());
+  }
+  auto gt = read_pose_file(path, {{9}, 1});
+  auto det = read_pose_file(path, {{9}, 1, "det/cpn"});
+  EXPECT_TRUE(torch::equal(gt.pose2d, b.pose2d));
+  EXPECT_TRUE(torch::equal(det.pose2d, detected.narrow(0, 6, 4)));
+  EXPECT_TRUE(torch::equal(det.pose3d, gt.pose3d));
+
+  auto msg = expect_input_error([&] { read_pose_file(path, {{}, 1, "det/sh"}); });
+  EXPECT_NE(msg.find("det.h5: /pose2d_det/sh: no such dataset"), std::string::npos) << msg;
+  msg = expect_input_error([&] { read_pose_file(path, {{}, 1, "det/short"}); });
+  EXPECT_NE(msg.find("/pose2d_det/short: expected shape (10,17,2)"), std::string::npos) << msg;
+  msg = expect_input_error([&] { read_pose_file(path, {{}, 1, "cpn"}); });
+  EXPECT_NE(msg.find("data.input_2d: expected gt or det/<name>, got \"cpn\""), std::string::npos) << msg;
+}
+
 TEST_F(PoseFileTest, UnfinishedWriterLeavesNoFile) {
   std::string path = dir_ + "/partial.h5";
   {

@@ -60,6 +60,7 @@ struct DataConfig {
   int test_stride = 1;
   bool root_centre_2d = false;
   bool flip = false;
+  std::string input_2d = "gt";
   template <class V>
   void visit(V& v) {
     v.field("file", file, "pose file (relative paths: from the working directory)");
@@ -69,6 +70,8 @@ struct DataConfig {
     v.field("test_stride", test_stride, "keep every N-th test frame", Range{1, 1e6});
     v.field("root_centre_2d", root_centre_2d, "subtract the 2D root from the 2D input");
     v.field("flip", flip, "random left/right flips of training batches (2D and 3D together)");
+    v.field("input_2d", input_2d,
+            "2D input of training and evaluation: gt (/pose2d) or det/<name> (/pose2d_det/<name>, e.g. det/cpn)");
   }
 };
 

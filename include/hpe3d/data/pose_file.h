@@ -10,6 +10,7 @@
 //   /cameras/S<subject>/<index>/{R [3,3], T [3], f [2], c [2], k [3], p [2]}
 //                                 attributes name, width, height
 //   /image string [N], /bbox float32 [N, 4]   optional
+//   /pose2d_det/<name> float32 [N, 17, 2]    optional detected 2D (e.g. cpn)
 //   root attributes: format, version, source, joint_names, units
 #include <memory>
 #include <optional>
@@ -50,7 +51,12 @@ struct PoseData : PoseBatch {
 struct ReadOptions {
   std::vector<int> subjects;  // empty: all subjects
   int stride = 1;             // keep every stride-th frame of each (sequence, camera)
+  std::string input_2d = "gt";  // PoseData::pose2d from /pose2d ("gt") or /pose2d_det/<name> ("det/<name>")
 };
+
+// The dataset that holds the 2D input "gt" or "det/<name>"; throws
+// core::InputError naming `key` for anything else.
+std::string pose2d_dataset(const std::string& input_2d, const std::string& key = "data.input_2d");
 
 // Reads and validates a pose file: every dataset present with N rows and the
 // right shape, finite poses, action labels inside /action_names. Throws

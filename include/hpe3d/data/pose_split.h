@@ -15,10 +15,11 @@ struct SplitOptions {
   std::vector<int> subjects;   // empty: all
   int stride = 1;              // every stride-th frame of each sequence and camera
   bool root_centre_2d = false; // subtract the 2D root from the 2D input
+  std::string input_2d = "gt"; // 2D input: "gt" (/pose2d) or "det/<name>" (/pose2d_det/<name>)
 };
 
 struct PoseSplit {
-  torch::Tensor pose2d;     // [N, 17, 2] px (root-centred when asked)
+  torch::Tensor pose2d;     // [N, 17, 2] px, ground truth or detected (root-centred when asked)
   torch::Tensor pose3d;     // [N, 16, 3] mm, relative to the root, root dropped
   torch::Tensor centre_x;   // [N] principal point x of each sample's camera (for flips)
   torch::Tensor action;     // [N] int64
