@@ -24,7 +24,8 @@ rm -rf runs/demo
 "$build_dir/tools/h36m-train" --config configs/demo/cmu_lift_vae.yaml --output runs/demo
 
 echo "== 3. evaluate: Protocols 1-3 per action, 10 hypotheses -> runs/demo/eval.md"
-"$build_dir/tools/h36m-eval" --checkpoint runs/demo/checkpoints/best.pt --hypotheses 10 --out runs/demo/eval.md
+"$build_dir/tools/h36m-eval" --checkpoint runs/demo/checkpoints/best.pt --hypotheses 10 --out runs/demo/eval.md \
+  --figure runs/demo/predictions.png
 "$build_dir/tools/h36m-eval" --checkpoint runs/demo/checkpoints/best.pt --hypotheses 10 --format json \
   --out runs/demo/eval.json
 cat runs/demo/eval.md
@@ -43,6 +44,7 @@ echo "  runs/demo/metrics.jsonl         losses, beta, lr, validation MPJPE per s
 echo "  runs/demo/train.log             the log"
 echo "  runs/demo/checkpoints/best.pt   the best model by validation MPJPE"
 echo "  runs/demo/eval.md, eval.json    the benchmark table (P1/P2/P3, best/mean of 10)"
+echo "  runs/demo/predictions.png      25 test predictions (blue) over the ground truth (grey), errors in red"
 echo "  runs/demo/latents.h5            posterior means/log-variances with labels"
 echo "  runs/demo/umap.png              UMAP of the latents, coloured by clip"
 echo "  runs/demo/curves.png            losses, beta, learning rate, validation MPJPE"

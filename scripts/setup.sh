@@ -16,6 +16,7 @@ packages=(
   libcli11-dev
   nlohmann-json3-dev      # metrics.jsonl, fixtures in tests
   libeigen3-dev
+  libopencv-dev           # PNG figures (h36m-eval --figure), image crops
   libgtest-dev libgmock-dev
   libbenchmark-dev
   # data: real CMU motion-capture clips (BVH) for the demo data set

@@ -1,11 +1,25 @@
 #include "hpe3d/eval/evaluator.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/geometry/skeleton.h"
 #include "hpe3d/train/pair.h"
 
 namespace hpe3d::eval {
+namespace {
+
+// Which of n rows are examples: `count` of them, seeded, sorted; as a mask.
+torch::Tensor example_mask(int64_t n, int count, uint64_t seed) {
+  auto mask = torch::zeros({n}, torch::kBool);
+  if (count <= 0 || n == 0) return mask;
+  auto gen = at::detail::createCPUGenerator(seed);
+  mask.index_fill_(0, torch::randperm(n, gen, torch::kLong).narrow(0, 0, std::min<int64_t>(count, n)), true);
+  return mask;
+}
+
+}  // namespace
 
 Evaluator::Evaluator(const EvalOptions& options, std::vector<std::string> action_names) : options_(options) {
   TORCH_CHECK(options.hypotheses >= 1, "Evaluator: hypotheses must be >= 1");
@@ -39,6 +53,14 @@ void Evaluator::add(const torch::Tensor& pred, const torch::Tensor& samples, con
   }
 }
 
+void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows) {
+  if (rows.numel() == 0) return;
+  auto p = root_centre(pred.index_select(0, rows).to(torch::kFloat32));
+  auto g = root_centre(gt.index_select(0, rows).to(torch::kFloat32));
+  report_.example_pred = report_.example_pred.defined() ? torch::cat({report_.example_pred, p}) : p;
+  report_.example_gt = report_.example_gt.defined() ? torch::cat({report_.example_gt, g}) : g;
+}
+
 EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options) {
   auto pair = train::parse_pair(options.pair, "--pair");
   if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + options.pair);
@@ -49,6 +71,7 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
   t.model->eval();
   torch::manual_seed(options.seed);
   const int64_t n = split.size();
+  const auto examples = example_mask(n, options.examples, options.seed);
   for (int64_t start = 0; start < n; start += options.batch_size) {
     const int64_t b = std::min(options.batch_size, n - start);
     auto p2 = split.pose2d.narrow(0, start, b).to(t.device);
@@ -64,8 +87,9 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
       for (int k = 0; k < options.hypotheses; ++k) ks.push_back(to_pose(t.model->reparameterize(posterior, true)));
       samples = torch::stack(ks);
     }
-    evaluator.add(pred, samples, add_root(p3.cpu()), split.action.narrow(0, start, b).cpu(),
-                  split.subject.narrow(0, start, b).cpu());
+    auto gt = add_root(p3.cpu());
+    evaluator.add(pred, samples, gt, split.action.narrow(0, start, b).cpu(), split.subject.narrow(0, start, b).cpu());
+    evaluator.add_examples(pred, gt, examples.narrow(0, start, b).nonzero().flatten());
   }
   return evaluator.report();
 }
@@ -100,10 +124,13 @@ EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& 
   if (n > 0 && (actions.min().item<int64_t>() < 0 || actions.max().item<int64_t>() >= static_cast<int64_t>(names.size())))
     core::fail(path + ": /action", "labels must index /action_names (" + std::to_string(names.size()) + " names)");
   Evaluator evaluator(options, names);
+  const auto examples = example_mask(n, options.examples, options.seed);
   for (int64_t start = 0; start < n; start += options.batch_size) {
     const int64_t b = std::min(options.batch_size, n - start);
     evaluator.add(pred.narrow(0, start, b), {}, gt.narrow(0, start, b), actions.narrow(0, start, b),
                   subjects.narrow(0, start, b));
+    evaluator.add_examples(pred.narrow(0, start, b), gt.narrow(0, start, b),
+                           examples.narrow(0, start, b).nonzero().flatten());
   }
   return evaluator.report();
 }
@@ -115,7 +142,8 @@ EvalReport run_evaluation(const EvalRequest& request) {
   auto model = load_trained_model(request.checkpoint, request.device);
   const auto& c = model.config;
   data::SplitOptions split_options{request.subjects.empty() ? c.data.test_subjects : request.subjects,
-                                   request.stride > 0 ? request.stride : c.data.test_stride, c.data.root_centre_2d};
+                                   request.stride > 0 ? request.stride : c.data.test_stride, c.data.root_centre_2d,
+                                   request.input_2d.empty() ? c.data.input_2d : request.input_2d};
   auto split = data::load_split(request.data.empty() ? c.data.file : request.data, split_options);
   return evaluate_model(model, split, request.options);
 }

@@ -1,5 +1,8 @@
 #include "hpe3d/eval/evaluator.h"
 
+#include <cmath>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -151,6 +154,63 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
   rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint + " --format xml", &out);
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find("--format: expected one of md|csv|json"), std::string::npos) << out;
+
+  // Examples for the figure: 25 seeded poses whose prediction errors are the model's.
+  request.options.examples = 25;
+  auto with_examples = run_evaluation(request);
+  ASSERT_TRUE(with_examples.example_pred.defined());
+  ASSERT_EQ(with_examples.example_pred.size(0), 25);
+  EXPECT_NEAR(with_examples.deterministic.at(Protocol::kP1).mean_over_frames(),
+              r.deterministic.at(Protocol::kP1).mean_over_frames(), 1e-9);
+  auto example_errors = pose_errors(with_examples.example_pred, with_examples.example_gt, Protocol::kP1);
+  EXPECT_GT(example_errors.min().item<double>(), 0.0);
+  EXPECT_TRUE(torch::equal(run_evaluation(request).example_gt, with_examples.example_gt)) << "seeded";
+  rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint + " --figure " + dir +
+                             "/grid.png",
+                         &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/grid.png"));
+}
+
+TEST(Evaluator, DetectedTwoDInputReplacesTheGroundTruth) {
+  auto dir = test::temp_dir("eval_detected");
+  data::SyntheticOptions synthetic;
+  synthetic.poses = 1000;
+  synthetic.subjects = {1, 9};
+  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  {
+    data::H5File f(dir + "/s.h5", data::H5File::Mode::kReadWrite);
+    auto gt2d = f.read("/pose2d", torch::kFloat32);
+    torch::manual_seed(3);
+    f.write("/pose2d_det/copy", gt2d);
+    f.write("/pose2d_det/noisy", gt2d + torch::randn(gt2d.sizes()) * 15);  // a 15 px "detector"
+  }
+  core::ExperimentConfig c;
+  c.data.file = dir + "/s.h5";
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.model.pose.hidden = 64;
+  c.model.pose.blocks = 1;
+  c.train.epochs = 1;
+  c.train.batch_size = 64;
+  c.runtime.device = "cpu";
+  train::Trainer(c, {dir + "/run", false, -1}).run();
+  EvalRequest request;
+  request.checkpoint = dir + "/run/checkpoints/best.pt";
+  request.options.protocols = {Protocol::kP1};
+  const double gt_input = run_evaluation(request).deterministic.at(Protocol::kP1).mean_over_frames();
+  auto p1_with = [&](const std::string& input_2d) {
+    request.input_2d = input_2d;
+    return run_evaluation(request).deterministic.at(Protocol::kP1).mean_over_frames();
+  };
+  EXPECT_DOUBLE_EQ(p1_with("det/copy"), gt_input) << "a copy of the ground truth is the same input";
+  EXPECT_GT(std::abs(p1_with("det/noisy") - gt_input), 0.01) << "the detected 2D reaches the model";
+  std::string out;
+  int rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint +
+                                 " --input-2d det/cpn",
+                             &out);
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("s.h5: /pose2d_det/cpn: no such dataset"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ struct EvalOptions {
   uint64_t seed = 0;      // sampling seed
   int64_t batch_size = 65536;
   std::string pair = "pose2d->pose3d";
+  int examples = 0;       // random poses (seeded) whose prediction the report keeps, for figures
 };
 
 // Accumulates batches of predictions into a report.
@@ -32,6 +33,8 @@ class Evaluator {
   // actions, subjects: [B].
   void add(const torch::Tensor& pred, const torch::Tensor& samples, const torch::Tensor& gt,
            const torch::Tensor& actions, const torch::Tensor& subjects);
+  // Keeps rows `rows` (sorted, indices into the batch) of a batch as examples.
+  void add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows);
   const EvalReport& report() const { return report_; }
 
  private:
@@ -54,6 +57,7 @@ struct EvalRequest {
   std::string data;           // pose file; default: the checkpoint's data.file
   std::vector<int> subjects;  // default: the checkpoint's data.test_subjects
   int stride = 0;             // 0: the checkpoint's data.test_stride
+  std::string input_2d;       // "gt" | "det/<name>"; default: the checkpoint's data.input_2d
   std::string device = "auto";
   EvalOptions options;
 };

@@ -22,6 +22,9 @@ struct EvalReport {
   // Per protocol: the deterministic prediction (posterior mean, or the given
   // predictions), and with K > 1 the best and the mean over K samples.
   std::map<Protocol, ErrorAccumulator> deterministic, best_of_k, mean_of_k;
+  // EvalOptions::examples random poses: deterministic prediction and ground
+  // truth, [M, 17, 3] mm, root-centred (undefined when none were asked for).
+  torch::Tensor example_pred, example_gt;
   int64_t frames() const;
 };
 
