@@ -1,5 +1,6 @@
 // h36m-prepare: builds hpe3d pose files from Human3.6M (Martinez tree), BVH
-// motion capture or synthetic poses, and summarises them.
+// motion capture or synthetic poses, summarises them, attaches image paths
+// and boxes, and renders figure images for them.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -7,9 +8,11 @@
 #include "hpe3d/core/cli.h"
 #include "hpe3d/core/tool_main.h"
 #include "hpe3d/data/bvh_source.h"
+#include "hpe3d/data/image_layout.h"
 #include "hpe3d/data/martinez_source.h"
 #include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/pose_file_summary.h"
+#include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/synthetic_source.h"
 
 int main(int argc, char** argv) {
@@ -49,6 +52,25 @@ int main(int argc, char** argv) {
   auto* cmd_info = app.add_subcommand("info", "summarise a pose file");
   cmd_info->add_option("file", info_path, "pose file (.h5)")->required();
 
+  data::AttachOptions attach;
+  auto* cmd_attach = app.add_subcommand("attach-images", "fill /image and /bbox of a pose file");
+  cmd_attach->add_option("--data", attach.data, "pose file (.h5), rewritten atomically")->required();
+  cmd_attach->add_option("--image-root", attach.image_root, "folder the image paths are relative to")->required();
+  cmd_attach->add_option("--layout", attach.layout, "path layout (h36m)");
+  cmd_attach->add_option("--margin", attach.margin, "box margin, fraction of the joints' larger side");
+  cmd_attach->add_option("--frame-offset", attach.frame_offset, "file number = /frame + offset (H36M frames: 1)");
+
+  data::RenderOptions render;
+  auto* cmd_render = app.add_subcommand(
+      "render", "draw every row as a capsule figure (renders, not photographs), then attach-images");
+  cmd_render->add_option("--data", render.data, "pose file (.h5); /image and /bbox are attached")->required();
+  cmd_render->add_option("--out", render.out_dir, "image root to write the JPEGs under")->required();
+  cmd_render->add_option("--size", render.size, "frame scale = size / 500 (128: 256x256 from 1000x1000)");
+  cmd_render->add_option("--stride", render.stride, "every N-th frame of each sequence")->check(CLI::PositiveNumber);
+  cmd_render->add_option("--seed", render.seed, "background seed");
+  cmd_render->add_option("--quality", render.jpeg_quality, "JPEG quality")->check(CLI::Range(1, 100));
+  cmd_render->add_option("--margin", render.margin, "box margin of the attached /bbox");
+
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
   return core::run_tool("h36m-prepare", [&] {
     if (*cmd_martinez) data::prepare_martinez(martinez, out);
@@ -61,6 +83,8 @@ int main(int argc, char** argv) {
       data::prepare_bvh(bvh, out);
     }
     if (*cmd_synthetic) data::prepare_synthetic(synthetic, out);
+    if (*cmd_attach) std::cout << data::describe(data::attach_images(attach), attach) << "\n";
+    if (*cmd_render) std::cout << data::describe(data::render_pose_images(render), render) << "\n";
     if (*cmd_info) std::cout << data::summarize(data::read_pose_file(info_path));
     return 0;
   });
