@@ -254,7 +254,7 @@ void H5File::write_strings(const std::string& dataset, const std::vector<std::st
 }
 
 void H5File::create_appendable(const std::string& dataset, torch::ScalarType dtype,
-                               const std::vector<int64_t>& inner_shape, int64_t chunk_rows) {
+                               const std::vector<int64_t>& inner_shape, int64_t chunk_rows, int deflate_level) {
   std::vector<hsize_t> dims{0}, maxdims{H5S_UNLIMITED}, chunk{static_cast<hsize_t>(chunk_rows)};
   for (int64_t s : inner_shape) {
     dims.push_back(static_cast<hsize_t>(s));
@@ -265,6 +265,7 @@ void H5File::create_appendable(const std::string& dataset, torch::ScalarType dty
                H5Sclose);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  if (deflate_level > 0) H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate_level));
   Handle lcpl(link_props(), H5Pclose);
   Handle d(H5Dcreate2(id_, dataset.c_str(), native_type(dtype), space.get(), lcpl.get(), dcpl.get(),
                       H5P_DEFAULT),

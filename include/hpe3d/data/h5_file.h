@@ -45,9 +45,10 @@ class H5File {
   void write(const std::string& dataset, const torch::Tensor& values);
   void write_strings(const std::string& dataset, const std::vector<std::string>& values);
 
-  // A chunked dataset with an unlimited first dimension: shape [0, inner...].
+  // A chunked dataset with an unlimited first dimension: shape [0, inner...];
+  // deflate_level 1..9 compresses each chunk (0: none).
   void create_appendable(const std::string& dataset, torch::ScalarType dtype,
-                         const std::vector<int64_t>& inner_shape, int64_t chunk_rows);
+                         const std::vector<int64_t>& inner_shape, int64_t chunk_rows, int deflate_level = 0);
   // Appends rows [n, inner...] (dtype converted to the dataset's).
   void append(const std::string& dataset, const torch::Tensor& rows);
 
