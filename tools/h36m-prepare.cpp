@@ -1,6 +1,6 @@
 // h36m-prepare: builds hpe3d pose files from Human3.6M (Martinez tree), BVH
 // motion capture or synthetic poses, summarises them, attaches image paths
-// and boxes, and renders figure images for them.
+// and boxes, renders figure images for them, and caches their crops.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include "hpe3d/core/cli.h"
 #include "hpe3d/core/tool_main.h"
 #include "hpe3d/data/bvh_source.h"
+#include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/image_layout.h"
 #include "hpe3d/data/martinez_source.h"
 #include "hpe3d/data/pose_file.h"
@@ -71,6 +72,14 @@ int main(int argc, char** argv) {
   cmd_render->add_option("--quality", render.jpeg_quality, "JPEG quality")->check(CLI::Range(1, 100));
   cmd_render->add_option("--margin", render.margin, "box margin of the attached /bbox");
 
+  data::CropCacheOptions cache;
+  auto* cmd_cache = app.add_subcommand("cache-crops", "store every row's square crop (uint8, HDF5) for training");
+  cmd_cache->add_option("--data", cache.data, "pose file (.h5) with /image and /bbox")->required();
+  cmd_cache->add_option("--image-root", cache.images.root, "folder the image paths are relative to")->required();
+  cmd_cache->add_option("--size", cache.images.size, "crop side in px (model.image_size)")->required();
+  cmd_cache->add_option("--workers", cache.images.workers, "decoding threads")->check(CLI::PositiveNumber);
+  cmd_cache->add_option("--out", cache.out, "crop cache (.h5)")->required();
+
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
   return core::run_tool("h36m-prepare", [&] {
     if (*cmd_martinez) data::prepare_martinez(martinez, out);
@@ -85,6 +94,7 @@ int main(int argc, char** argv) {
     if (*cmd_synthetic) data::prepare_synthetic(synthetic, out);
     if (*cmd_attach) std::cout << data::describe(data::attach_images(attach), attach) << "\n";
     if (*cmd_render) std::cout << data::describe(data::render_pose_images(render), render) << "\n";
+    if (*cmd_cache) data::write_crop_cache(cache);
     if (*cmd_info) std::cout << data::summarize(data::read_pose_file(info_path));
     return 0;
   });

@@ -175,6 +175,7 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
   const bool all_rows = rows.numel() == n;
   auto take = [&](const torch::Tensor& t) { return all_rows ? t : t.index_select(0, rows); };
   for (int i = 0; i < 5; ++i) data.*label_member(i) = take(data.*label_member(i));
+  data.row = rows;
   data.pose3d = read_selected(f, "/pose3d", rows, n);
   data.pose2d = read_selected(f, input_2d, rows, n);
 

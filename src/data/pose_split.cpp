@@ -30,20 +30,42 @@ PoseSplit load_split(const std::string& path, const SplitOptions& options) {
   if (options.root_centre_2d) split.pose2d = eval::root_centre(split.pose2d);
   split.pose3d = eval::root_centre(data.pose3d).narrow(1, 1, geometry::kNumJoints - 1).contiguous();
   // Principal point per sample, from the file's calibrations.
-  std::vector<float> cx(static_cast<size_t>(data.size()));
+  std::vector<float> cx(static_cast<size_t>(data.size())), width(static_cast<size_t>(data.size()));
   auto sub = data.subject.accessor<int32_t, 1>();
   auto cam = data.camera.accessor<int32_t, 1>();
-  for (int64_t i = 0; i < data.size(); ++i)
-    cx[static_cast<size_t>(i)] = data.cameras.has(sub[i], cam[i])
-                                     ? static_cast<float>(data.cameras.get(sub[i], cam[i]).c[0])
-                                     : 500.0f;
+  for (int64_t i = 0; i < data.size(); ++i) {
+    const bool known = data.cameras.has(sub[i], cam[i]);
+    cx[static_cast<size_t>(i)] = known ? static_cast<float>(data.cameras.get(sub[i], cam[i]).c[0]) : 500.0f;
+    width[static_cast<size_t>(i)] = known ? static_cast<float>(data.cameras.get(sub[i], cam[i]).width) : 1000.0f;
+  }
   split.centre_x = torch::tensor(cx);
+  split.camera_width = torch::tensor(width);
+  split.image = data.image;
+  split.bbox = data.bbox;
+  split.file_row = data.row;
   split.action = data.action.to(torch::kLong);
   split.subject = data.subject.to(torch::kLong);
   split.camera = data.camera.to(torch::kLong);
   split.frame = data.frame.to(torch::kLong);
   split.action_names = data.action_names;
   return split;
+}
+
+PoseSplit select_samples(const PoseSplit& split, const torch::Tensor& mask) {
+  auto rows = mask.to(torch::kCPU).nonzero().flatten();
+  auto take = [&](const torch::Tensor& t) {
+    return t.defined() ? t.index_select(0, rows.to(t.device())) : t;
+  };
+  PoseSplit out = split;
+  for (auto* t : {&out.pose2d, &out.pose3d, &out.centre_x, &out.action, &out.subject, &out.camera, &out.frame,
+                  &out.bbox, &out.camera_width, &out.file_row})
+    *t = take(*t);
+  if (!split.image.empty()) {
+    out.image.clear();
+    auto r = rows.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < rows.numel(); ++i) out.image.push_back(split.image[static_cast<size_t>(r[i])]);
+  }
+  return out;
 }
 
 void flip_batch(torch::Tensor& pose2d, torch::Tensor& pose3d, const torch::Tensor& centre_x,

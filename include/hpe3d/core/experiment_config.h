@@ -52,6 +52,30 @@ void visit_config(V& v, ModelConfig& c) {
   v.section("discriminator", c.discriminator);
 }
 
+struct ImagesConfig {
+  std::string root;
+  std::string cache;
+  int workers = 2;
+  int queue = 4;
+  std::string missing = "error";
+  double scale_jitter = 0.1;
+  double shift_jitter = 0.05;
+  double colour_jitter = 0.2;
+  template <class V>
+  void visit(V& v) {
+    v.field("root", root, "image root: the pose file's /image paths are relative to it");
+    v.field("cache", cache, "crop cache of h36m-prepare cache-crops (\"\": decode the frames every epoch)");
+    v.field("workers", workers, "image decoding threads", Range{1, 256});
+    v.field("queue", queue, "batches decoded ahead of the training step", Range{1, 1024});
+    v.field("missing", missing, "missing or unreadable image: error (stop, naming it) or skip (count, drop)",
+            Choices{"error", "skip"});
+    v.field("scale_jitter", scale_jitter, "training crops: zoom in [1 - s, 1 + s]", Range{0, 0.5});
+    v.field("shift_jitter", shift_jitter, "training crops: shift in [-s, s] of the side", Range{0, 0.5});
+    v.field("colour_jitter", colour_jitter, "training crops: brightness/contrast/saturation in [1 - c, 1 + c]",
+            Range{0, 1});
+  }
+};
+
 struct DataConfig {
   std::string file = "data/cmu_mocap.h5";
   std::vector<int> train_subjects{1, 5, 6, 7, 8};
@@ -61,6 +85,7 @@ struct DataConfig {
   bool root_centre_2d = false;
   bool flip = false;
   std::string input_2d = "gt";
+  ImagesConfig images;
   template <class V>
   void visit(V& v) {
     v.field("file", file, "pose file (relative paths: from the working directory)");
@@ -72,6 +97,7 @@ struct DataConfig {
     v.field("flip", flip, "random left/right flips of training batches (2D and 3D together)");
     v.field("input_2d", input_2d,
             "2D input of training and evaluation: gt (/pose2d) or det/<name> (/pose2d_det/<name>, e.g. det/cpn)");
+    v.section("images", images);
   }
 };
 

@@ -46,6 +46,7 @@ struct PoseData : PoseBatch {
   std::string source;
   std::vector<std::string> image;  // empty unless the file has /image
   torch::Tensor bbox;              // [N, 4] float32, undefined unless the file has /bbox
+  torch::Tensor row;               // [N] int64: row of each sample in the file
 };
 
 struct ReadOptions {

@@ -27,6 +27,13 @@ struct PoseSplit {
   torch::Tensor camera;     // [N] int64
   torch::Tensor frame;      // [N] int64
   std::vector<std::string> action_names;
+  // Images (CPU only, empty/undefined when the file has none): the frame of
+  // each sample relative to an image root, its person box (x, y, w, h camera
+  // px), its camera's width in px, and its row in the pose file (crop cache).
+  std::vector<std::string> image;
+  torch::Tensor bbox;          // [N, 4] float32
+  torch::Tensor camera_width;  // [N] float32
+  torch::Tensor file_row;      // [N] int64
   int64_t size() const { return pose2d.size(0); }
   PoseSplit to(const torch::Device& device) const;
 };
@@ -34,6 +41,9 @@ struct PoseSplit {
 // Reads `path` and shapes the selected rows. Throws core::InputError if the
 // selection is empty (naming the file and subjects).
 PoseSplit load_split(const std::string& path, const SplitOptions& options);
+
+// Keeps the samples whose mask [N] (bool, CPU) is true: poses, labels and images.
+PoseSplit select_samples(const PoseSplit& split, const torch::Tensor& mask);
 
 // Mirror a batch left/right, consistently for 2D and 3D: 3D x -> -x, 2D x ->
 // 2 c_x - x (the pinhole image of the mirrored pose), and the left and right
