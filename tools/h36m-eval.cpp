@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--subjects", request.subjects, "subjects (default: the checkpoint's test subjects)")->delimiter(',');
   app.add_option("--stride", request.stride, "every N-th frame (default: the checkpoint's data.test_stride)");
   app.add_option("--input-2d", request.input_2d, "2D input: gt or det/<name> (default: the checkpoint's data.input_2d)");
+  app.add_option("--image-root", request.image_root, "rgb pairs: image root (default: the checkpoint's data.images.root)");
+  app.add_option("--image-cache", request.image_cache, "rgb pairs: crop cache (default: the checkpoint's data.images.cache)");
   app.add_option("--protocols", protocols, "protocols among 1,2,3");
   app.add_option("--joints", request.options.joints, "17 (root in the mean) or 16")->check(CLI::IsMember({16, 17}));
   app.add_option("--hypotheses", request.options.hypotheses, "K samples of z: best-of-K and mean-of-K")
@@ -41,7 +43,8 @@ int main(int argc, char** argv) {
     request.options.protocols = eval::parse_protocols(protocols, "--protocols");
     if (!figure.empty()) request.options.examples = 25;
     auto report = eval::run_evaluation(request);
-    if (!figure.empty()) eval::write_prediction_figure(figure, report.example_pred, report.example_gt);
+    if (!figure.empty())
+      eval::write_prediction_figure(figure, report.example_pred, report.example_gt, {}, report.example_images);
     auto text = eval::format_report(report, format, per_subject);
     if (out.empty()) {
       std::cout << text;

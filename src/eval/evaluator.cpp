@@ -53,15 +53,21 @@ void Evaluator::add(const torch::Tensor& pred, const torch::Tensor& samples, con
   }
 }
 
-void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows) {
+void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows,
+                             const torch::Tensor& images) {
   if (rows.numel() == 0) return;
+  if (images.defined()) {
+    auto crops = images.index_select(0, rows.to(images.device())).cpu();
+    report_.example_images = report_.example_images.defined() ? torch::cat({report_.example_images, crops}) : crops;
+  }
   auto p = root_centre(pred.index_select(0, rows).to(torch::kFloat32));
   auto g = root_centre(gt.index_select(0, rows).to(torch::kFloat32));
   report_.example_pred = report_.example_pred.defined() ? torch::cat({report_.example_pred, p}) : p;
   report_.example_gt = report_.example_gt.defined() ? torch::cat({report_.example_gt, g}) : g;
 }
 
-EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options) {
+EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options,
+                          data::ImageBatches* images) {
   auto pair = train::parse_pair(options.pair, "--pair");
   if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + options.pair);
   if (!t.model->has_encoder(pair.from))
@@ -72,11 +78,20 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
   torch::manual_seed(options.seed);
   const int64_t n = split.size();
   const auto examples = example_mask(n, options.examples, options.seed);
-  for (int64_t start = 0; start < n; start += options.batch_size) {
-    const int64_t b = std::min(options.batch_size, n - start);
+  const bool rgb = pair.from == models::Modality::kRgb;
+  if (rgb && images == nullptr) core::fail("--pair", options.pair + " needs the split's images");
+  const int64_t batch_size = rgb ? std::min<int64_t>(options.batch_size, 256) : options.batch_size;
+  if (rgb)
+    images->start((n + batch_size - 1) / batch_size, [n, batch_size](int64_t b) {
+      return data::ImageRequest{torch::arange(b * batch_size, std::min(n, (b + 1) * batch_size), torch::kLong),
+                                {}, 0, false};
+    });
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t b = std::min(batch_size, n - start);
     auto p2 = split.pose2d.narrow(0, start, b).to(t.device);
     auto p3 = split.pose3d.narrow(0, start, b).to(t.device);
-    auto posterior = t.model->encode(pair.from, t.input(pair.from, p2, p3));
+    auto crops = rgb ? images->next().images.to(t.device) : torch::Tensor();
+    auto posterior = t.model->encode(pair.from, t.input(pair.from, p2, p3, crops));
     auto to_pose = [&](const torch::Tensor& z) {
       return add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, 16, 3})).cpu();
     };
@@ -89,7 +104,7 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
     }
     auto gt = add_root(p3.cpu());
     evaluator.add(pred, samples, gt, split.action.narrow(0, start, b).cpu(), split.subject.narrow(0, start, b).cpu());
-    evaluator.add_examples(pred, gt, examples.narrow(0, start, b).nonzero().flatten());
+    evaluator.add_examples(pred, gt, examples.narrow(0, start, b).nonzero().flatten(), crops);
   }
   return evaluator.report();
 }
@@ -144,8 +159,17 @@ EvalReport run_evaluation(const EvalRequest& request) {
   data::SplitOptions split_options{request.subjects.empty() ? c.data.test_subjects : request.subjects,
                                    request.stride > 0 ? request.stride : c.data.test_stride, c.data.root_centre_2d,
                                    request.input_2d.empty() ? c.data.input_2d : request.input_2d};
-  auto split = data::load_split(request.data.empty() ? c.data.file : request.data, split_options);
-  return evaluate_model(model, split, request.options);
+  const std::string file = request.data.empty() ? c.data.file : request.data;
+  auto split = data::load_split(file, split_options);
+  std::unique_ptr<data::ImageBatches> images;
+  if (train::parse_pair(request.options.pair, "--pair").from == models::Modality::kRgb) {
+    auto image_options = data::image_options(c);
+    if (!request.image_root.empty()) image_options.root = request.image_root;
+    if (!request.image_cache.empty()) image_options.cache = request.image_cache;
+    split = data::require_images(split, file, image_options, "--image-root");
+    images = std::make_unique<data::ImageBatches>(split, file, image_options);
+  }
+  return evaluate_model(model, split, request.options, images.get());
 }
 
 std::string format_report(const EvalReport& report, const std::string& format, bool per_subject) {

@@ -9,6 +9,7 @@
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
 #include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/pose_split.h"
 #include "hpe3d/eval/trained_model.h"
 
@@ -22,17 +23,29 @@ int64_t export_latents(const LatentExportOptions& o) {
   if (!model.model->has_encoder(modality))
     core::fail("--modality", "the checkpoint's model has no " + o.modality + " encoder");
   const auto& c = model.config;
-  auto split = data::load_split(o.data.empty() ? c.data.file : o.data,
-                                {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride, c.data.root_centre_2d,
-                                 c.data.input_2d});
+  const std::string file = o.data.empty() ? c.data.file : o.data;
+  auto split = data::load_split(file, {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride,
+                                       c.data.root_centre_2d, c.data.input_2d});
+  const bool rgb = modality == models::Modality::kRgb;
+  std::unique_ptr<data::ImageBatches> images;
+  const int64_t bs = rgb ? 256 : 4096;
+  if (rgb) {
+    auto image_options = data::image_options(c);
+    split = data::require_images(split, file, image_options);
+    images = std::make_unique<data::ImageBatches>(split, file, image_options);
+    images->start((split.size() + bs - 1) / bs, [total = split.size(), bs](int64_t b) {
+      return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
+    });
+  }
   std::vector<torch::Tensor> mus, logvars;
   {
     torch::NoGradGuard no_grad;
-    for (int64_t start = 0; start < split.size(); start += 4096) {
-      const int64_t b = std::min<int64_t>(4096, split.size() - start);
+    for (int64_t start = 0; start < split.size(); start += bs) {
+      const int64_t b = std::min<int64_t>(bs, split.size() - start);
+      auto crops = rgb ? images->next().images.to(model.device) : torch::Tensor();
       auto posterior = model.model->encode(
           modality, model.input(modality, split.pose2d.narrow(0, start, b).to(model.device),
-                                split.pose3d.narrow(0, start, b).to(model.device)));
+                                split.pose3d.narrow(0, start, b).to(model.device), crops));
       mus.push_back(posterior.mu.cpu());
       logvars.push_back(posterior.logvar.cpu());
     }

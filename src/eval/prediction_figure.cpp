@@ -13,14 +13,18 @@
 namespace hpe3d::eval {
 
 void write_prediction_figure(const std::string& path, const torch::Tensor& pred, const torch::Tensor& gt,
-                             const FigureOptions& o) {
+                             const FigureOptions& o, const torch::Tensor& images) {
   TORCH_CHECK(pred.dim() == 3 && pred.size(1) == geometry::kNumJoints && pred.size(2) == 3 &&
                   pred.sizes() == gt.sizes(),
               "write_prediction_figure: expected pred and gt [M, 17, 3]");
   const int64_t m = pred.size(0);
   if (m == 0) core::fail(path, "no poses to draw");
+  const bool crops = images.defined();
+  TORCH_CHECK(!crops || (images.dim() == 4 && images.size(0) == m && images.size(1) == 3),
+              "write_prediction_figure: expected images [M, 3, S, S]");
   const int rows = static_cast<int>((m + o.columns - 1) / o.columns);
-  cv::Mat image(rows * o.cell, o.columns * o.cell, CV_8UC3, cv::Scalar(255, 255, 255));
+  const int pitch = crops ? 2 * o.cell : o.cell;  // a cell: [crop] pose
+  cv::Mat image(rows * o.cell, o.columns * pitch, CV_8UC3, cv::Scalar(255, 255, 255));
 
   // Camera frame (x right, y down, z forward) turned about the vertical axis,
   // then drawn orthographically: u = x', v = y.
@@ -30,8 +34,15 @@ void write_prediction_figure(const std::string& path, const torch::Tensor& pred,
   auto pa = p.accessor<double, 3>(), ga = g.accessor<double, 3>();
   const cv::Scalar grey(160, 160, 160), blue(200, 90, 20), red(30, 30, 220);  // BGR
   for (int64_t i = 0; i < m; ++i) {
-    const cv::Point2d origin((static_cast<double>(i % o.columns) + 0.5) * o.cell,
-                             (static_cast<double>(i / o.columns) + 0.5) * o.cell);
+    const int left = static_cast<int>(i % o.columns) * pitch + (crops ? o.cell : 0);
+    const cv::Point2d origin(left + 0.5 * o.cell, (static_cast<double>(i / o.columns) + 0.5) * o.cell);
+    if (crops) {
+      auto hwc = images[i].permute({1, 2, 0}).to(torch::kUInt8).contiguous();
+      cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>()), bgr;
+      cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+      cv::resize(bgr, image(cv::Rect(left - o.cell, static_cast<int>(i / o.columns) * o.cell, o.cell, o.cell)),
+                 cv::Size(o.cell, o.cell), 0, 0, cv::INTER_NEAREST);
+    }
     auto to_px = [&](const at::TensorAccessor<double, 2>& pose, int j) {
       const double x = ca * pose[j][0] - sa * pose[j][2], y = pose[j][1];
       return cv::Point(static_cast<int>(std::lround(origin.x + scale * x)),

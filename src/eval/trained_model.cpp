@@ -4,14 +4,16 @@
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
+#include "hpe3d/data/image_batches.h"
 
 namespace hpe3d::eval {
 
-torch::Tensor TrainedModel::input(models::Modality modality, const torch::Tensor& pose2d,
-                                  const torch::Tensor& pose3d) const {
+torch::Tensor TrainedModel::input(models::Modality modality, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
+                                  const torch::Tensor& images) const {
   if (modality == models::Modality::kPose2d) return norm2d.normalize(pose2d);
   if (modality == models::Modality::kPose3d) return norm3d.normalize(pose3d);
-  core::fail("--pair", "the rgb modality needs image data, which evaluation does not load yet");
+  TORCH_CHECK(images.defined(), "TrainedModel::input: the rgb modality needs images");
+  return data::imagenet_normalize(images);
 }
 
 TrainedModel load_trained_model(const std::string& path, const std::string& device) {

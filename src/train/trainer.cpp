@@ -16,6 +16,7 @@
 #include "hpe3d/core/logging.h"
 #include "hpe3d/core/progress.h"
 #include "hpe3d/core/runtime.h"
+#include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/normalizer.h"
 #include "hpe3d/data/pose_split.h"
 #include "hpe3d/eval/error_accumulator.h"
@@ -102,6 +103,10 @@ struct AutocastScope {
   bool on_;
 };
 
+uint64_t batch_seed(uint64_t seed, int64_t epoch, int64_t batch) {
+  return seed * 1000003ull + static_cast<uint64_t>(epoch) * 7919ull * 1000003ull + static_cast<uint64_t>(batch);
+}
+
 std::vector<torch::Tensor> child_parameters(torch::nn::Module& model, const std::string& child) {
   for (const auto& item : model.named_children())
     if (item.key() == child) return item.value()->parameters();
@@ -118,6 +123,11 @@ struct Trainer::State {
 
   data::PoseSplit train, test;
   data::Normalizer norm2d, norm3d;
+  // RGB crops of the splits when a pair (or the eval pair) reads images.
+  bool uses_rgb = false;
+  std::unique_ptr<data::ImageBatches> train_images, test_images;
+  torch::Tensor epoch_flips;  // [N] bool on the CPU: this epoch's flip of each training sample
+  double data_wait_seconds = 0.0;
   models::CrossModalVAE model{nullptr};
   std::vector<Pair> pairs;
   Pair eval_pair{Modality::kPose2d, Modality::kPose3d};
@@ -144,11 +154,20 @@ struct Trainer::State {
     return *optimizers[optimizers.size() == 1 ? 0 : pair_index];
   }
 
-  torch::Tensor input(Modality m, const torch::Tensor& pose2d, const torch::Tensor& pose3d) const {
+  // Encoder input of a modality; images uint8 [B, 3, S, S] (rgb only).
+  torch::Tensor input(Modality m, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
+                      const torch::Tensor& images = {}) const {
     if (m == Modality::kPose2d) return norm2d.normalize(pose2d);
     if (m == Modality::kPose3d) return norm3d.normalize(pose3d);
-    core::fail("train.pairs", "the rgb modality needs image data, which the pose trainer does not load yet");
+    return data::imagenet_normalize(images);
   }
+  // Decoder target: as the input for poses, the Tanh range [-1, 1] for images.
+  torch::Tensor target(Modality m, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
+                       const torch::Tensor& images = {}) const {
+    return m == Modality::kRgb ? data::to_unit_range(images) : input(m, pose2d, pose3d);
+  }
+  static bool reads_rgb(const Pair& p) { return p.from == Modality::kRgb || p.to == Modality::kRgb; }
+  void start_epoch_images(const std::vector<size_t>& active);
 
   void save(const std::string& path);
   void load(const std::string& path);
@@ -201,6 +220,13 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   data::SplitOptions test_opts{c.data.test_subjects, c.data.test_stride, c.data.root_centre_2d, c.data.input_2d};
   s.train = data::load_split(c.data.file, train_opts);
   s.test = data::load_split(c.data.file, test_opts);
+  s.uses_rgb = s.eval_pair.from == Modality::kRgb ||
+               std::any_of(s.pairs.begin(), s.pairs.end(), [](const Pair& p) { return State::reads_rgb(p); });
+  if (s.uses_rgb) {
+    const auto images = data::image_options(c);
+    s.train = data::require_images(s.train, c.data.file, images);
+    s.test = data::require_images(s.test, c.data.file, images);
+  }
   s.norm2d = data::Normalizer::fit(s.train.pose2d);
   s.norm3d = data::Normalizer::fit(s.train.pose3d);
   s.log->info("data {}: {} training samples (subjects {}), {} test samples", c.data.file, s.train.size(),
@@ -234,6 +260,15 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   }
   s.train = s.train.to(s.device);
   s.test = s.test.to(s.device);
+  if (s.uses_rgb) {
+    const auto images = data::image_options(c);
+    s.train_images = std::make_unique<data::ImageBatches>(s.train, c.data.file, images,
+                                                          data::augment_ranges(c.data.images));
+    s.test_images = std::make_unique<data::ImageBatches>(s.test, c.data.file, images);
+    s.log->info("images: {} px crops from {}, {} worker(s)", images.size,
+                images.cache.empty() ? "the frames under " + images.root : "the cache " + images.cache,
+                images.workers);
+  }
   s.mean_pose_mpjpe = s.mean_pose_baseline();
   s.log->info("mean-pose baseline on the test split: {:.2f} mm", s.mean_pose_mpjpe);
   s.norm2d = s.norm2d.to(s.device);
@@ -297,11 +332,18 @@ double Trainer::State::validate() {
   torch::NoGradGuard no_grad;
   model->eval();
   eval::ErrorAccumulator acc;
-  const int64_t bs = config.eval.batch_size;
+  const bool rgb = eval_pair.from == Modality::kRgb;
+  const int64_t bs = rgb ? std::min<int64_t>(config.eval.batch_size, 256) : config.eval.batch_size;
+  const int64_t total = test.size();
+  if (rgb)
+    test_images->start((total + bs - 1) / bs, [bs, total](int64_t b) {
+      return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
+    });
   for (int64_t start = 0; start < test.size(); start += bs) {
     const int64_t n = std::min(bs, test.size() - start);
     auto p2 = test.pose2d.narrow(0, start, n), p3 = test.pose3d.narrow(0, start, n);
-    auto out = model->forward(eval_pair.from, Modality::kPose3d, input(eval_pair.from, p2, p3));
+    auto images = rgb ? test_images->next().images.to(device) : torch::Tensor();
+    auto out = model->forward(eval_pair.from, Modality::kPose3d, input(eval_pair.from, p2, p3, images));
     auto pred = norm3d.denormalize(out.reconstruction).view({n, 16, 3});
     auto err = eval::pose_errors(eval::add_root(pred), eval::add_root(p3), eval::Protocol::kP1,
                                  {config.eval.joints});
@@ -333,9 +375,15 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
   if (config.data.flip) {
     auto f2 = p2.clone(), f3 = p3.clone();
     data::flip_batch(f2, f3, train.centre_x.index_select(0, idx), config.data.root_centre_2d);
-    auto mask = (torch::rand({bs}, p2.options()) < 0.5).view({bs, 1, 1});
+    auto mask = epoch_flips.index_select(0, idx.cpu()).to(device).view({bs, 1, 1});
     p2 = torch::where(mask, f2, p2);
     p3 = torch::where(mask, f3, p3);
+  }
+  torch::Tensor images;
+  if (std::any_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); })) {
+    const double before = train_images->wait_seconds();
+    images = train_images->next().images.to(device);
+    data_wait_seconds += train_images->wait_seconds() - before;
   }
   const double lr_now = lr->lr(step, epoch_position);
   for (auto& o : optimizers) LrSchedule::apply(*o, lr_now);
@@ -344,8 +392,8 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     const auto& pair = pairs[i];
     auto& opt = optimizer_for(i);
     clear_gradients(opt);
-    auto source = input(pair.from, p2, p3);
-    auto target = input(pair.to, p2, p3);
+    auto source = input(pair.from, p2, p3, images);
+    auto target = this->target(pair.to, p2, p3, images);
     AutocastScope autocast(config.train.amp);
     std::vector<std::pair<const char*, torch::Tensor>> terms;
     if (model->has_discriminator(pair.to)) {
@@ -359,8 +407,10 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     } else {
       auto posterior = model->encode(pair.from, source);
       auto z = config.train.sample_latent ? model->reparameterize(posterior) : posterior.mu;
-      auto recon = pose_reconstruction(model->decode(pair.to, z), target);
-      auto kl = kl_divergence(posterior.mu, posterior.logvar, target.size(1));
+      auto decoded = model->decode(pair.to, z);
+      auto recon = pair.to == Modality::kRgb ? image_reconstruction(decoded, target)
+                                             : pose_reconstruction(decoded, target);
+      auto kl = kl_divergence(posterior.mu, posterior.logvar, target[0].numel());
       (recon + beta_now * kl).backward();
       terms = {{"/recon", recon.detach()}, {"/kl", kl.detach()}};
     }
@@ -385,6 +435,28 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
       sum = sum.defined() ? sum + value : value;
     }
   }
+}
+
+// This epoch's flips (a pure function of the seed and the epoch, so a resumed
+// run draws the same ones) and the image batches of its remaining steps.
+void Trainer::State::start_epoch_images(const std::vector<size_t>& active) {
+  const int64_t n = train.size();
+  if (config.data.flip) {
+    auto gen = at::detail::createCPUGenerator(batch_seed(config.train.seed, epoch, -1));
+    epoch_flips = torch::rand({n}, gen, torch::kFloat32) < 0.5;
+  }
+  if (!train_images || std::none_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); }))
+    return;
+  const int64_t bs = config.train.batch_size, first = batch_in_epoch, steps = steps_per_epoch();
+  auto order = perm.cpu();
+  auto flips = config.data.flip ? epoch_flips : torch::Tensor();
+  const uint64_t seed = config.train.seed;
+  const int64_t e = epoch;
+  train_images->start(steps - first, [=](int64_t k) {
+    auto rows = order.narrow(0, (first + k) * bs, bs);
+    return data::ImageRequest{rows, flips.defined() ? flips.index_select(0, rows) : torch::Tensor(),
+                              batch_seed(seed, e, first + k), true};
+  });
 }
 
 TrainResult Trainer::run() {
@@ -414,6 +486,8 @@ TrainResult Trainer::run() {
     std::vector<size_t> active;
     if (c.train.schedule == "per_epoch") active.push_back(static_cast<size_t>(s.epoch) % s.pairs.size());
     else for (size_t i = 0; i < s.pairs.size(); ++i) active.push_back(i);
+    s.start_epoch_images(active);
+    const double wait_before = s.data_wait_seconds;
 
     std::map<std::string, torch::Tensor> window, epoch_sums;
     int64_t window_steps = 0, epoch_steps = 0;
@@ -471,7 +545,15 @@ TrainResult Trainer::run() {
                                           {"lr", s.lr->lr(s.step, epoch_number)},
                                           {"val_mpjpe_mm", val},
                                           {"samples_per_s", steps_per_epoch * c.train.batch_size / train_seconds},
-                                          {"seconds", seconds_since(epoch_start)}};
+                                          {"seconds", seconds_since(epoch_start)},
+                                          {"train_seconds", train_seconds}};
+    if (s.train_images) {
+      summary["data_wait_s"] = s.data_wait_seconds - wait_before;
+      summary["images_skipped"] = static_cast<double>(s.train_images->skipped());
+      if (s.train_images->skipped() > 0)
+        s.log->warn("{} unreadable image(s) so far replaced by black crops (data.images.missing: skip)",
+                    s.train_images->skipped());
+    }
     for (auto& [k, sum] : epoch_sums) summary[k] = sum.item<double>() / static_cast<double>(epoch_steps);
     metrics.write("epoch", summary);
     s.log->info("epoch {}/{}: val MPJPE {:.2f} mm ({}), {:.0f} samples/s", epoch_number, c.train.epochs, val,
@@ -504,12 +586,16 @@ BenchmarkResult Trainer::benchmark(int steps) {
   auto& s = *s_;
   const int64_t bs = s.config.train.batch_size;
   TORCH_CHECK(steps >= 2, "benchmark: need at least 2 steps");
+  if (s.uses_rgb)
+    core::fail("--benchmark", "measures pose pairs; RGB throughput and data wait are in metrics.jsonl "
+                              "(samples_per_s, data_wait_s)");
   TORCH_CHECK(s.train.size() >= bs, "benchmark: fewer training samples than one batch");
   BenchmarkResult r;
   std::vector<size_t> all(s.pairs.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   s.model->train();
   s.perm = torch::randperm(s.train.size(), torch::TensorOptions(torch::kLong)).to(s.device);
+  s.start_epoch_images(all);
   const int64_t per_epoch = s.steps_per_epoch();
   auto trainer_steps = [&](int n) {
     std::map<std::string, torch::Tensor> sums;

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/pose_split.h"
 #include "hpe3d/eval/report.h"
 #include "hpe3d/eval/trained_model.h"
@@ -33,8 +34,10 @@ class Evaluator {
   // actions, subjects: [B].
   void add(const torch::Tensor& pred, const torch::Tensor& samples, const torch::Tensor& gt,
            const torch::Tensor& actions, const torch::Tensor& subjects);
-  // Keeps rows `rows` (sorted, indices into the batch) of a batch as examples.
-  void add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows);
+  // Keeps rows `rows` (sorted, indices into the batch) of a batch as examples;
+  // images: the batch's input crops [B, 3, S, S] (rgb pairs) or undefined.
+  void add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows,
+                    const torch::Tensor& images = {});
   const EvalReport& report() const { return report_; }
 
  private:
@@ -42,7 +45,9 @@ class Evaluator {
   EvalReport report_;
 };
 
-EvalReport evaluate_model(TrainedModel& model, const data::PoseSplit& split, const EvalOptions& options);
+// `images`: the split's crops, needed when the pair encodes rgb.
+EvalReport evaluate_model(TrainedModel& model, const data::PoseSplit& split, const EvalOptions& options,
+                          data::ImageBatches* images = nullptr);
 
 // Scores a predictions file: /pred3d and /gt3d float (N, 17, 3) mm (root not
 // removed: both are root-centred here), optional /action (N) + /action_names,
@@ -58,6 +63,8 @@ struct EvalRequest {
   std::vector<int> subjects;  // default: the checkpoint's data.test_subjects
   int stride = 0;             // 0: the checkpoint's data.test_stride
   std::string input_2d;       // "gt" | "det/<name>"; default: the checkpoint's data.input_2d
+  std::string image_root;     // rgb pairs: default the checkpoint's data.images.root
+  std::string image_cache;    // rgb pairs: default the checkpoint's data.images.cache
   std::string device = "auto";
   EvalOptions options;
 };

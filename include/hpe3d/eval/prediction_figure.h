@@ -15,9 +15,11 @@ struct FigureOptions {
   double half_extent = 1000.0;  // mm from the root to the cell border
 };
 
-// pred, gt: [M, 17, 3] mm, camera frame, root-centred. Writes a PNG of
-// ceil(M / columns) rows; throws core::InputError naming `path` if it cannot.
+// pred, gt: [M, 17, 3] mm, camera frame, root-centred; images: the input
+// crops [M, 3, S, S] uint8 RGB (rgb pairs) drawn left of each pose, or
+// undefined. Writes a PNG of ceil(M / columns) rows; throws core::InputError
+// naming `path` if it cannot.
 void write_prediction_figure(const std::string& path, const torch::Tensor& pred, const torch::Tensor& gt,
-                             const FigureOptions& options = {});
+                             const FigureOptions& options = {}, const torch::Tensor& images = {});
 
 }  // namespace hpe3d::eval

@@ -25,6 +25,7 @@ struct EvalReport {
   // EvalOptions::examples random poses: deterministic prediction and ground
   // truth, [M, 17, 3] mm, root-centred (undefined when none were asked for).
   torch::Tensor example_pred, example_gt;
+  torch::Tensor example_images;  // [M, 3, S, S] uint8 input crops (rgb pairs), else undefined
   int64_t frames() const;
 };
 

@@ -22,9 +22,10 @@ struct TrainedModel {
   torch::Device device{torch::kCPU};
 
   // Normalised encoder input of a modality: pose2d [B, 17, 2] (as the split
-  // holds it) or pose3d [B, 16, 3] -> [B, F].
-  torch::Tensor input(models::Modality modality, const torch::Tensor& pose2d,
-                      const torch::Tensor& pose3d) const;
+  // holds it) or pose3d [B, 16, 3] -> [B, F]; rgb: images uint8 [B, 3, S, S]
+  // -> ImageNet-normalised float.
+  torch::Tensor input(models::Modality modality, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
+                      const torch::Tensor& images = {}) const;
 };
 
 // Throws core::InputError naming the file for a missing, foreign or
