@@ -28,9 +28,9 @@ rm -rf runs/demo_rgb
 
 echo "== 3. evaluate each input modality"
 ckpt=runs/demo_rgb/checkpoints/best.pt
-"$tools/h36m-eval" --checkpoint "$ckpt" --pair rgb->pose3d --out runs/demo_rgb/eval_rgb.md \
+"$tools/h36m-eval" --checkpoint "$ckpt" --pair 'rgb->pose3d' --out runs/demo_rgb/eval_rgb.md \
   --figure runs/demo_rgb/predictions_rgb.png
-"$tools/h36m-eval" --checkpoint "$ckpt" --pair pose2d->pose3d --out runs/demo_rgb/eval_pose2d.md
+"$tools/h36m-eval" --checkpoint "$ckpt" --pair 'pose2d->pose3d' --out runs/demo_rgb/eval_pose2d.md
 echo "rgb -> pose3d:"; cat runs/demo_rgb/eval_rgb.md
 echo "pose2d -> pose3d:"; cat runs/demo_rgb/eval_pose2d.md
 "$tools/h36m-export-latent" --checkpoint "$ckpt" --modality rgb --out runs/demo_rgb/latents_rgb.h5

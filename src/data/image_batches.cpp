@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -24,11 +25,38 @@ uint64_t mix(uint64_t x) {  // splitmix64: per-sample seeds from a batch seed
   return x ^ (x >> 31);
 }
 
+// Width of a JPEG from its start-of-frame marker (0 if not found).
+int jpeg_width(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  auto byte = [&] { return f.get(); };
+  if (byte() != 0xFF || byte() != 0xD8) return 0;
+  while (f) {
+    int b = byte();
+    if (b != 0xFF) continue;
+    int marker = byte();
+    while (marker == 0xFF) marker = byte();
+    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;
+    const int length = (byte() << 8) | byte();
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      byte();  // precision
+      byte(), byte();  // height
+      return (byte() << 8) | byte();
+    }
+    f.seekg(length - 2, std::ios::cur);
+  }
+  return 0;
+}
+
 // libjpeg decodes at 1/2, 1/4, 1/8 resolution for a fraction of the cost:
-// the largest reduction that still leaves the box at least `size` px wide.
-int imread_flags(const std::string& path, double box_px, int size) {
+// the largest reduction that still leaves the box (in the frame's own
+// pixels) at least `size` px wide.
+int imread_flags(const std::string& path, double box_camera_px, double camera_width, int size) {
   const auto ext = fs::path(path).extension().string();
   if (ext != ".jpg" && ext != ".jpeg" && ext != ".JPG") return cv::IMREAD_COLOR;
+  const int width = jpeg_width(path);
+  if (width <= 0) return cv::IMREAD_COLOR;
+  const double box_px = box_camera_px * width / camera_width;
   if (box_px >= 8.0 * size) return cv::IMREAD_REDUCED_COLOR_8;
   if (box_px >= 4.0 * size) return cv::IMREAD_REDUCED_COLOR_4;
   if (box_px >= 2.0 * size) return cv::IMREAD_REDUCED_COLOR_2;
@@ -119,13 +147,14 @@ torch::Tensor ImageBatches::crop(int64_t row, const CropAugment& augment, CropTr
     const std::string path = (fs::path(options_.root) / split_.image[static_cast<size_t>(row)]).string();
     auto b = split_.bbox[row];
     const std::array<float, 4> box{b[0].item<float>(), b[1].item<float>(), b[2].item<float>(), b[3].item<float>()};
-    cv::Mat frame = cv::imread(path, imread_flags(path, std::max(box[2], box[3]), s));
+    const double camera_width = split_.camera_width[row].item<double>();
+    cv::Mat frame = cv::imread(path, imread_flags(path, std::max(box[2], box[3]), camera_width, s));
     if (frame.empty()) {
       if (options_.missing == "error") core::fail(path, "cannot read the image (data.images.missing: error)");
       ok = false;
       rgb = cv::Mat(s, s, CV_8UC3, cv::Scalar::all(0));
     } else {
-      const double frame_scale = frame.cols / split_.camera_width[row].item<double>();
+      const double frame_scale = frame.cols / camera_width;
       cv::Mat bgr = crop_square(frame, box, frame_scale, s, &t);
       cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
     }

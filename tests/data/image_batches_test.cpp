@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/h5_file.h"
@@ -149,6 +150,42 @@ TEST(ImageBatches, MissingImagesErrorOrAreSkipped) {
     FAIL() << "expected core::InputError";
   } catch (const core::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bare.h5 has no /image"), std::string::npos) << e.what();
+  }
+}
+
+// libjpeg's reduced decoding must follow the frame's own resolution: a frame
+// stored at a quarter of the camera's size may only be reduced by 2 here.
+TEST(ImageBatches, ReducedJpegDecodingFollowsTheFrameResolution) {
+  ImageFixture fx("image_batches_jpeg");
+  auto split = load_split(fx.file, {});
+  const float width = split.camera_width[0].item<float>();
+  for (double scale : {1.0, 0.25}) {
+    // Random colour blocks of 62 camera px: blur from over-reduction shows at their edges.
+    const int w = static_cast<int>(width * scale);
+    cv::Mat small(16, 16, CV_8UC3), frame;
+    cv::RNG(3).fill(small, cv::RNG::UNIFORM, 0, 255);
+    cv::resize(small, frame, cv::Size(w, w), 0, 0, cv::INTER_NEAREST);
+    cv::imwrite(fx.dir + "/frame.jpg", frame, {cv::IMWRITE_JPEG_QUALITY, 98});
+    split.image.assign(split.image.size(), "frame.jpg");
+    split.bbox[0] = torch::tensor({0.3f * width, 0.3f * width, 0.4f * width, 0.4f * width});  // 400 camera px
+    auto options = fx.options;  // 32 px crops
+    ImageBatches batches(split, fx.file, options);
+    auto got = batches.load({torch::zeros({1}, torch::kLong), {}, 0, false});
+    auto b = split.bbox[0];
+    cv::Mat full = cv::imread(fx.dir + "/frame.jpg"), rgb;
+    cv::cvtColor(crop_square(full, {b[0].item<float>(), b[1].item<float>(), b[2].item<float>(), b[3].item<float>()},
+                             scale, 32),
+                 rgb, cv::COLOR_BGR2RGB);
+    auto expected = torch::from_blob(rgb.data, {32, 32, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
+    // The window snaps to whole pixels of the reduced frame (the transform
+    // follows it exactly), so compare sharpness, not pixels: over-reduction
+    // upsamples a smaller crop and flattens the block edges.
+    auto edges = [](const torch::Tensor& image) {
+      auto x = image.to(torch::kFloat32);
+      return (x.narrow(2, 1, 31) - x.narrow(2, 0, 31)).abs().mean().item<double>();
+    };
+    EXPECT_GT(edges(got.images[0]), 0.8 * edges(expected)) << "frame scale " << scale << ": a blurred crop";
+    EXPECT_LT((got.images[0].to(torch::kFloat32) - expected).abs().mean().item<double>(), 20.0);
   }
 }
 
