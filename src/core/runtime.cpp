@@ -33,4 +33,11 @@ bool set_threads(int blas_threads, int torch_threads) {
   return true;
 }
 
+ThreadSplit use_cores(bool conv_model, int cores) {
+  if (cores <= 0) cores = cpu_cores();
+  ThreadSplit split{conv_model ? 1 : cores, conv_model ? cores : 1};
+  split.openblas = set_threads(split.blas, split.torch);
+  return split;
+}
+
 }  // namespace hpe3d::core

@@ -4,6 +4,7 @@
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
+#include "hpe3d/core/runtime.h"
 #include "hpe3d/data/image_batches.h"
 
 namespace hpe3d::eval {
@@ -27,6 +28,8 @@ TrainedModel load_trained_model(const std::string& path, const std::string& devi
   }
   t.config = core::config_from_yaml<core::ExperimentConfig>(root, path + " (stored config)");
   t.device = core::select_device(device);
+  const auto& encoders = t.config.model.encoders;
+  core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);
   t.model = models::make_model(t.config.model);
   r.load_module("model", *t.model);

@@ -206,13 +206,10 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   fs::create_directories(s.checkpoint_dir());
   core::add_log_file(s.options.run_dir + "/train.log");
 
-  // Threads: GEMM-bound pose models give the cores to BLAS, conv models to torch.
-  const int cores = c.runtime.threads > 0 ? c.runtime.threads : core::cpu_cores();
   const bool has_rgb = std::find(c.model.encoders.begin(), c.model.encoders.end(), "rgb") != c.model.encoders.end();
-  const int blas = has_rgb ? 1 : cores, intra = has_rgb ? cores : 1;
-  const bool openblas = core::set_threads(blas, intra);
-  s.log->info("device {}; threads: BLAS {} x torch {}{}", s.device.str(), blas, intra,
-              openblas ? "" : " (no OpenBLAS loaded: install libopenblas0-pthread)");
+  const auto threads = core::use_cores(has_rgb, c.runtime.threads);
+  s.log->info("device {}; threads: BLAS {} x torch {}{}", s.device.str(), threads.blas, threads.torch,
+              threads.openblas ? "" : " (no OpenBLAS loaded: install libopenblas0-pthread)");
 
   // Data: loaded once, statistics from the training split only.
   data::SplitOptions train_opts{c.data.train_subjects, c.data.train_stride, c.data.root_centre_2d,

@@ -15,4 +15,13 @@ int cpu_cores();
 // threads. Returns false if no OpenBLAS is loaded (its count is then ignored).
 bool set_threads(int blas_threads, int torch_threads);
 
+// The split DESIGN.md 7 prescribes: GEMM-bound pose models give the cores to
+// BLAS (x 1 torch thread), convolution models (oneDNN) to torch (x 1 BLAS
+// thread). cores <= 0: all of them.
+struct ThreadSplit {
+  int blas = 1, torch = 1;
+  bool openblas = false;  // false: no OpenBLAS loaded, its count is ignored
+};
+ThreadSplit use_cores(bool conv_model, int cores = 0);
+
 }  // namespace hpe3d::core
