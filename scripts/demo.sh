@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/build.sh h36m-prepare h36m-train h36m-eval h36m-export-latent
 build_dir=${BUILD_DIR:-build}
-generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
-cmake -S . -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build_dir" -j "${HPE3D_JOBS:-2}" --target h36m-prepare h36m-train h36m-eval h36m-export-latent
 python=${HPE3D_PYTHON:-/usr/bin/python3}
 
 echo "== 1. prepare: CMU clips -> data/cmu_mocap.h5"

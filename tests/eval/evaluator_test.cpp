@@ -29,6 +29,20 @@ std::string write_predictions(const std::string& path, const torch::Tensor& pred
   return path;
 }
 
+// A small 2D->3D lifting experiment on `file` (subject 1 trains, 9 tests).
+core::ExperimentConfig small_lifting(const std::string& file, int epochs) {
+  core::ExperimentConfig c;
+  c.data.file = file;
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.model.pose.hidden = 64;
+  c.model.pose.blocks = 1;
+  c.train.epochs = epochs;
+  c.train.batch_size = 64;
+  c.runtime.device = "cpu";
+  return c;
+}
+
 TEST(Evaluator, PredictionsGoldenValuesAndMeans) {
   auto dir = test::temp_dir("eval_golden");
   // Three poses: action 0 has two poses with one joint 17 mm off (1 mm
@@ -129,16 +143,7 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
   synthetic.poses = 2000;
   synthetic.subjects = {1, 9};
   data::prepare_synthetic(synthetic, dir + "/s.h5");
-  core::ExperimentConfig c;
-  c.data.file = dir + "/s.h5";
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
-  c.model.pose.hidden = 64;
-  c.model.pose.blocks = 1;
-  c.train.epochs = 2;
-  c.train.batch_size = 64;
-  c.runtime.device = "cpu";
-  auto result = train::Trainer(c, {dir + "/run", false, -1}).run();
+  auto result = train::Trainer(small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
   EvalRequest request;
   request.checkpoint = dir + "/run/checkpoints/best.pt";
   request.options.protocols = {Protocol::kP1};
@@ -185,16 +190,7 @@ TEST(Evaluator, DetectedTwoDInputReplacesTheGroundTruth) {
     f.write("/pose2d_det/copy", gt2d);
     f.write("/pose2d_det/noisy", gt2d + torch::randn(gt2d.sizes()) * 15);  // a 15 px "detector"
   }
-  core::ExperimentConfig c;
-  c.data.file = dir + "/s.h5";
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
-  c.model.pose.hidden = 64;
-  c.model.pose.blocks = 1;
-  c.train.epochs = 1;
-  c.train.batch_size = 64;
-  c.runtime.device = "cpu";
-  train::Trainer(c, {dir + "/run", false, -1}).run();
+  train::Trainer(small_lifting(dir + "/s.h5", 1), {dir + "/run", false, -1}).run();
   EvalRequest request;
   request.checkpoint = dir + "/run/checkpoints/best.pt";
   request.options.protocols = {Protocol::kP1};
