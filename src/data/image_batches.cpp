@@ -98,10 +98,11 @@ ImageBatches::ImageBatches(const PoseSplit& split, const std::string& pose_file,
       core::fail(options_.cache + ": /crops", "holds " + std::to_string(shape.size() == 4 ? shape[1] : 0) +
                                                   " px crops, the model needs " + std::to_string(options_.size) +
                                                   " (model.image_size)");
-    const int64_t max_row = split_.file_row.numel() ? split_.file_row.max().item<int64_t>() : -1;
-    if (max_row >= shape[0])
-      core::fail(options_.cache, std::to_string(shape[0]) + " crops, but " + pose_file_ + " has row " +
-                                     std::to_string(max_row) + " (a cache of another file?)");
+    const int64_t pose_rows = H5File(pose_file_, H5File::Mode::kRead).shape("/pose3d")[0];
+    if (f.read_int_attribute("/", "rows") != pose_rows || shape[0] != pose_rows)
+      core::fail(options_.cache, std::to_string(shape[0]) + " crops, but " + pose_file_ + " has " +
+                                     std::to_string(pose_rows) + " rows (a cache of another file? rewrite it with "
+                                     "h36m-prepare cache-crops)");
     cache_->valid = f.read("/valid", torch::kUInt8);
   } else if (split_.image.empty()) {
     core::fail(pose_file_ + ": /image", "no images attached (h36m-prepare attach-images or render)");

@@ -25,7 +25,9 @@ struct Window {
 
 Window window(const std::array<float, 4>& box, double frame_scale) {
   const double side = std::max(box[2], box[3]) * frame_scale;
-  const double cx = (box[0] + 0.5 * box[2]) * frame_scale, cy = (box[1] + 0.5 * box[3]) * frame_scale;
+  // Camera px -> frame px, pixel centres at integers in both: (x + 0.5) s - 0.5.
+  const double cx = (box[0] + 0.5 * box[2] + 0.5) * frame_scale - 0.5;
+  const double cy = (box[1] + 0.5 * box[3] + 0.5) * frame_scale - 0.5;
   const int n = std::max(1, static_cast<int>(std::lround(side)));
   return {static_cast<int>(std::lround(cx - 0.5 * n)), static_cast<int>(std::lround(cy - 0.5 * n)), n};
 }
@@ -36,7 +38,9 @@ CropTransform crop_transform(const std::array<float, 4>& box, double frame_scale
   // cv::resize maps source x_s to (x_s + 0.5) * r - 0.5, r = size / n.
   const auto w = window(box, frame_scale);
   const double r = static_cast<double>(size) / w.n;
-  return {r * frame_scale, r * frame_scale, r * (0.5 - w.x0) - 0.5, r * (0.5 - w.y0) - 0.5};
+  // frame = (camera + 0.5) s - 0.5, crop = (frame - x0 + 0.5) r - 0.5.
+  return {r * frame_scale, r * frame_scale, r * (0.5 * frame_scale - w.x0) - 0.5,
+          r * (0.5 * frame_scale - w.y0) - 0.5};
 }
 
 cv::Mat crop_square(const cv::Mat& frame, const std::array<float, 4>& box, double frame_scale, int size,

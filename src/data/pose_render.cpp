@@ -89,7 +89,10 @@ const std::vector<BoneStyle>& bone_styles() {
 // pose3d, pose2d: pointers to 17*3 and 17*2 floats.
 void draw_figure(cv::Mat& img, const float* pose3d, const float* pose2d, double focal_px, double scale,
                  const FigureColours& colours, const FigureRadii& radii) {
-  auto point = [&](int j) { return cv::Point2d(pose2d[2 * j] * scale, pose2d[2 * j + 1] * scale); };
+  // Camera px -> frame px with pixel centres at integers in both: (x + 0.5) s - 0.5.
+  auto point = [&](int j) {
+    return cv::Point2d((pose2d[2 * j] + 0.5) * scale - 0.5, (pose2d[2 * j + 1] + 0.5) * scale - 0.5);
+  };
   auto depth = [&](int j) { return std::max(1.0, static_cast<double>(pose3d[3 * j + 2])); };
   auto px = [&](double mm, double z) { return focal_px * mm / z * scale; };
   std::vector<Part> parts;

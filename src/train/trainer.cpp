@@ -224,6 +224,9 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
     s.train = data::require_images(s.train, c.data.file, images);
     s.test = data::require_images(s.test, c.data.file, images);
   }
+  if (s.train.size() < c.train.batch_size)
+    core::fail("train.batch_size", std::to_string(c.train.batch_size) + " is more than the " +
+                                       std::to_string(s.train.size()) + " training samples of " + c.data.file);
   s.norm2d = data::Normalizer::fit(s.train.pose2d);
   s.norm3d = data::Normalizer::fit(s.train.pose3d);
   s.log->info("data {}: {} training samples (subjects {}), {} test samples", c.data.file, s.train.size(),

@@ -99,6 +99,18 @@ TEST(ImageBatches, FlipMirrorsTheCropAndTheCacheEqualsDecoding) {
   EXPECT_TRUE(torch::equal(a.images, b.images)) << "cached crops equal decoded crops, augmentation included";
   EXPECT_TRUE(torch::allclose(a.transform, b.transform));
 
+  // A cache of another file is refused, naming the file.
+  SyntheticOptions other;
+  other.poses = 7;
+  other.subjects = {1};
+  prepare_synthetic(other, fx.dir + "/other.h5");
+  try {
+    ImageBatches wrong(load_split(fx.dir + "/other.h5", {}), fx.dir + "/other.h5", cached_options);
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("24 crops, but " + fx.dir + "/other.h5 has 28 rows"), std::string::npos)
+        << e.what();
+  }
   // A cache of another size is refused, naming the key.
   cached_options.size = 64;
   try {

@@ -85,8 +85,8 @@ TEST(ImageCrop, ScaledFramesAndPaddingOutsideTheFrame) {
   EXPECT_EQ(crop.at<cv::Vec3b>(32, 60), cv::Vec3b(200, 200, 200));
   for (auto [x, y] : {std::pair{40, 120}, std::pair{70, 40}}) {
     auto seen = dot_in_crop(frame.size(), x, y, box, scale, 64);
-    // Frame px (x, y) is camera px (x, y) / scale.
-    auto q = t.apply(torch::tensor({x / scale, y / scale}, torch::kFloat64));
+    // Frame px (x, y) is camera px (x + 0.5) / scale - 0.5.
+    auto q = t.apply(torch::tensor({(x + 0.5) / scale - 0.5, (y + 0.5) / scale - 0.5}, torch::kFloat64));
     EXPECT_NEAR(seen.x, q[0].item<double>(), 0.5);
     EXPECT_NEAR(seen.y, q[1].item<double>(), 0.5);
   }

@@ -254,6 +254,16 @@ TEST_F(TrainerTest, BadConfigsAreInputErrors) {
   EXPECT_THROW(Trainer(c, {dir_ + "/b", false, -1}), core::InputError);
   c = small_config(dir_ + "/missing.h5");
   EXPECT_THROW(Trainer(c, {dir_ + "/c", false, -1}), core::InputError);
+  c = small_config(file_);
+  c.train.batch_size = 81;  // 80 training views
+  try {
+    Trainer(c, {dir_ + "/e", false, -1});
+    ADD_FAILURE() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.batch_size: 81 is more than the 80 training samples"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

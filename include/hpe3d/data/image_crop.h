@@ -26,7 +26,9 @@ struct CropTransform {
 CropTransform crop_transform(const std::array<float, 4>& box, double frame_scale, int size);
 
 // Cuts the square around `box` (x, y, w, h camera px; side max(w, h)) out of
-// `frame` (8-bit, any channels; frame px = camera px * frame_scale) and
+// `frame` (8-bit, any channels; frame px = (camera px + 0.5) * frame_scale - 0.5,
+// pixel centres at integers, as area downscaling and libjpeg's reduced
+// decoding produce) and
 // resizes it to size x size (area averaging). Returns the crop and the
 // transform that maps camera pixels into it.
 cv::Mat crop_square(const cv::Mat& frame, const std::array<float, 4>& box, double frame_scale, int size,
