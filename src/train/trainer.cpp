@@ -126,7 +126,8 @@ struct Trainer::State {
   // RGB crops of the splits when a pair (or the eval pair) reads images.
   bool uses_rgb = false;
   std::unique_ptr<data::ImageBatches> train_images, test_images;
-  torch::Tensor epoch_flips;  // [N] bool on the CPU: this epoch's flip of each training sample
+  torch::Tensor epoch_flips;         // [N] bool on the CPU: this epoch's flip of each training sample
+  torch::Tensor epoch_flips_device;  // the same on the device (no host sync per step)
   double data_wait_seconds = 0.0;
   models::CrossModalVAE model{nullptr};
   std::vector<Pair> pairs;
@@ -375,7 +376,7 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
   if (config.data.flip) {
     auto f2 = p2.clone(), f3 = p3.clone();
     data::flip_batch(f2, f3, train.centre_x.index_select(0, idx), config.data.root_centre_2d);
-    auto mask = epoch_flips.index_select(0, idx.cpu()).to(device).view({bs, 1, 1});
+    auto mask = epoch_flips_device.index_select(0, idx).view({bs, 1, 1});
     p2 = torch::where(mask, f2, p2);
     p3 = torch::where(mask, f3, p3);
   }
@@ -444,6 +445,7 @@ void Trainer::State::start_epoch_images(const std::vector<size_t>& active) {
   if (config.data.flip) {
     auto gen = at::detail::createCPUGenerator(batch_seed(config.train.seed, epoch, -1));
     epoch_flips = torch::rand({n}, gen, torch::kFloat32) < 0.5;
+    epoch_flips_device = epoch_flips.to(device);
   }
   if (!train_images || std::none_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); }))
     return;
