@@ -46,14 +46,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--root", required=True, help="folder holding S<k>/MyPoseFeatures/D3_Positions/")
-    ap.add_argument("--out", required=True, help="output pose file (.h5)")
-    ap.add_argument("--subjects", default=None, help="e.g. 1,5,6,7,8,9,11 (default: every S<k> under --root)")
-    ap.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
-    ap.add_argument("--cameras", default=os.path.normpath(pf.DEFAULT_CAMERAS), help="calibrations YAML")
-    ap.add_argument("--keep-s11-directions", action="store_true", help="do not drop S11 'Directions'")
+    pf.add_common_args(ap)
     args = ap.parse_args(argv)
-    if args.stride < 1:
-        raise ConversionError(f"--stride: must be >= 1, got {args.stride}")
+    pf.check_stride(args.stride)
     if not os.path.isdir(args.root):
         raise ConversionError(f"{args.root}: no such folder")
     if args.subjects:

@@ -148,14 +148,9 @@ def main(argv=None):
     ap.add_argument("--3d", dest="d3", required=True, metavar="FILE.npz", help="data_3d_h36m.npz (key positions_3d)")
     ap.add_argument("--2d", dest="d2", action="append", default=[], metavar="[NAME=]FILE.npz",
                     help="2D poses (key positions_2d) stored as /pose2d_det/NAME; repeatable")
-    ap.add_argument("--out", required=True, help="output pose file (.h5)")
-    ap.add_argument("--subjects", type=str, default=None, help="e.g. 1,5,6,7,8,9,11 (default: all in --3d)")
-    ap.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
-    ap.add_argument("--cameras", default=os.path.normpath(pf.DEFAULT_CAMERAS), help="calibrations YAML")
-    ap.add_argument("--keep-s11-directions", action="store_true", help="do not drop S11 'Directions'")
+    pf.add_common_args(ap)
     args = ap.parse_args(argv)
-    if args.stride < 1:
-        raise ConversionError(f"--stride: must be >= 1, got {args.stride}")
+    pf.check_stride(args.stride)
     args.subjects = pf.parse_subjects(args.subjects) if args.subjects else None
     d2 = [parse_2d_arg(a) for a in args.d2]
     names = [n for n, _ in d2]

@@ -82,6 +82,20 @@ def is_s11_directions(subject, name):
     return subject == 11 and parse_sequence_name(name) == ("Directions", 0)
 
 
+def add_common_args(ap):
+    """--out, --subjects, --stride, --cameras, --keep-s11-directions: the options every converter shares."""
+    ap.add_argument("--out", required=True, help="output pose file (.h5)")
+    ap.add_argument("--subjects", default=None, help="e.g. 1,5,6,7,8,9,11 (default: every subject of the input)")
+    ap.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
+    ap.add_argument("--cameras", default=os.path.normpath(DEFAULT_CAMERAS), help="calibrations YAML")
+    ap.add_argument("--keep-s11-directions", action="store_true", help="do not drop S11 'Directions'")
+
+
+def check_stride(stride):
+    if stride < 1:
+        raise ConversionError(f"--stride: must be >= 1, got {stride}")
+
+
 def parse_subjects(text):
     """"1,5,S9" -> [1, 5, 9]."""
     out = []

@@ -120,7 +120,7 @@ ImageBatches::~ImageBatches() {
 }
 
 int64_t ImageBatches::skipped() const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mutex_));
+  std::lock_guard<std::mutex> lock(mutex_);
   return skipped_;
 }
 

@@ -91,7 +91,7 @@ class ImageBatches {
   struct Cache;
   std::unique_ptr<Cache> cache_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::function<ImageRequest(int64_t)> request_;
   int64_t count_ = 0, next_to_make_ = 0, next_to_return_ = 0, generation_ = 0;
