@@ -1,6 +1,7 @@
 #include "hpe3d/data/pose_file_summary.h"
 
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -41,7 +42,14 @@ std::string summarize(const PoseData& data) {
     s += fmt::format(" {} [{:.1f}, {:.1f}]", axes[d], v.min().item<float>(), v.max().item<float>());
   }
   s += "\nbone lengths (mm): median, std\n";
-  auto lengths = geometry::bone_lengths(data.pose3d.to(torch::kFloat64));  // [N, 16]
+  // [N, 16], computed in float64 a block at a time so that a full-size file
+  // (3.6 M samples) needs no float64 copy of all its poses.
+  constexpr int64_t kBlock = 65536;
+  std::vector<torch::Tensor> blocks;
+  for (int64_t start = 0; start < data.size(); start += kBlock)
+    blocks.push_back(geometry::bone_lengths(data.pose3d.slice(0, start, start + kBlock).to(torch::kFloat64))
+                         .to(torch::kFloat32));
+  auto lengths = torch::cat(blocks);
   auto median = std::get<0>(lengths.median(0));
   auto stddev = lengths.std(0);
   const auto& names = geometry::joint_names();
