@@ -9,8 +9,8 @@ shape (1, T, 96) = T frames x 32 joints x xyz in world mm, with the pure-numpy
 CDF reader of scripts/hpe3d_cdf.py (CDF 3: uncompressed or GZIP-compressed,
 whole file or per variable; zVariables and rVariables; either byte order),
 keeps the 17 joints 0,1,2,3,6,7,8,12,13,14,15,17,18,19,25,26,27 and writes each
-sequence through the 4 calibrated cameras of its subject (camera frame, mm,
-and distorted 2D), sequence by sequence. Names are normalised as
+sequence through the 4 calibrated cameras of its subject (all 4 are needed;
+camera frame, mm, and distorted 2D), sequence by sequence. Names are normalised as
 h36m-prepare does ("TakingPhoto 1" -> Photo, subaction 1); files that are
 not one of the 15 actions are skipped with a note; S11 "Directions" (broken
 video) is dropped with a note. Errors: one line on stderr, exit 2, no output.
@@ -37,8 +37,9 @@ def read_pose(path):
     if pose.dtype.kind != "f" or pose.size % 96 or (pose.ndim and pose.shape[-1] != 96):
         raise ConversionError(f"{path}: variable 'Pose': expected (1, T, 96) values, got {pose.shape} {pose.dtype}")
     pose = pose.reshape(-1, 32, 3).astype(np.float64)
-    if not np.isfinite(pose).all():
-        raise ConversionError(f"{path}: variable 'Pose' holds NaN or Inf values")
+    problem = pf.nonfinite(pose)
+    if problem:
+        raise ConversionError(f"{path}: variable 'Pose' holds {problem}")
     return pose
 
 
@@ -70,6 +71,7 @@ def main(argv=None):
         if not any(k[0] == s for k in cameras):
             first = f" '{names[0]}'" if names else ""
             raise ConversionError(f"{folder}: S{s}{first}: subject S{s} has no calibration in {args.cameras}")
+        pf.subject_cameras(cameras, s, args.cameras)  # all 4 cameras, checked before writing
         for name in names:
             parsed = pf.parse_sequence_name(name)
             if parsed is None:
@@ -84,14 +86,14 @@ def main(argv=None):
         raise ConversionError(f"{args.root}: no Human3.6M sequence found")
 
     out_subjects = list(dict.fromkeys(s for s, *_ in plan))
-    out_cams = [c for s in out_subjects for c in pf.subject_cameras(cameras, s)]
+    out_cams = [c for s in out_subjects for c in pf.subject_cameras(cameras, s, args.cameras)]
     rows = 0
     with pf.PoseFileWriter(args.out, "cdf:" + args.root, out_cams) as writer:
         for s, name, path, (action, subaction) in plan:
             pose = read_pose(path)
             sel = np.arange(0, pose.shape[0], args.stride)
             rows += writer.append_sequence(s, pf.action_index(action), subaction, pose[sel][:, pf.H36M_KEEP_32],
-                                           sel, pf.subject_cameras(cameras, s))
+                                           sel, pf.subject_cameras(cameras, s, args.cameras))
         writer.finish()
     print(f"wrote {args.out}: {len(plan)} sequences, {rows} camera views, subjects "
           + ",".join(f"S{s}" for s in out_subjects))

@@ -16,11 +16,14 @@ Writes camera-frame 3D (mm; X_cam = R (X_world - T)) of the 17 joints
 0,1,2,3,6,7,8,12,13,14,15,17,18,19,25,26,27 and their distorted projections,
 sequence by sequence. A sequence whose 2D sets are shorter or longer than its
 3D is trimmed (3D and every 2D set) to the common length, and reported.
+Every subject converted needs the calibrations of its 4 cameras; 3D and 2D
+values must be finite numbers.
 S11 "Directions" (broken video) is dropped with a note. Errors: one line on
 stderr, exit 2, no output file. See docs/data.md.
 """
 import argparse
 import os
+import pickle
 import re
 import sys
 import zipfile
@@ -39,8 +42,13 @@ def load_npz_dict(path, key):
     try:
         # VideoPose3D stores pickled dicts: only open files you trust.
         npz = np.load(path, allow_pickle=True)
+    except pickle.UnpicklingError:
+        # Neither a zip (.npz) nor a .npy: np.load then tries to unpickle it.
+        raise ConversionError(f"{path}: not a .npz file (neither a zip archive, a .npy array nor a pickle)")
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ConversionError(f"{path}: not a readable .npz file ({e})")
+    except Exception as e:  # whatever a damaged file makes numpy or zipfile raise
+        raise ConversionError(f"{path}: not a readable .npz file ({type(e).__name__}: {e})")
     if not hasattr(npz, "files"):
         raise ConversionError(f"{path}: not a .npz archive (a single .npy array?)")
     with npz:
@@ -115,8 +123,9 @@ def plan(args, data3d, dets, cameras):
             shape = getattr(pose, "shape", None)
             if shape is None or len(shape) != 3 or shape[1:] != (32, 3):
                 raise ConversionError(f"{args.d3}: S{s} '{name}': expected (T, 32, 3) positions, got {shape}")
-            if not np.isfinite(pose).all():
-                raise ConversionError(f"{args.d3}: S{s} '{name}': positions hold NaN or Inf values")
+            problem = pf.nonfinite(pose)
+            if problem:
+                raise ConversionError(f"{args.d3}: S{s} '{name}': positions hold {problem}")
             lengths = {}
             for det_name, (path, data2d, _) in dets.items():
                 key = available[s]
@@ -136,6 +145,10 @@ def plan(args, data3d, dets, cameras):
                     vs = getattr(v, "shape", None)
                     if vs is None or len(vs) != 3 or vs[1:] != (17, 2):
                         raise ConversionError(f"{path}: S{s} '{name}' camera {i + 1}: expected (T, 17, 2), got {vs}")
+                    problem = pf.nonfinite(v)
+                    if problem:
+                        raise ConversionError(f"{path}: S{s} '{name}' camera {i + 1} ({pf.H36M_CAMERA_IDS[i]}): "
+                                              f"{problem}")
                 lengths[det_name] = [v.shape[0] for v in views]
             t = min([shape[0]] + [n for ls in lengths.values() for n in ls])
             sequences.append((s, name, parsed[0], parsed[1], shape[0], t, lengths))
@@ -169,7 +182,7 @@ def main(argv=None):
         print(n, flush=True)
 
     subjects = list(dict.fromkeys(s for s, *_ in sequences))
-    out_cams = [c for s in subjects for c in pf.subject_cameras(cameras, s)]
+    out_cams = [c for s in subjects for c in pf.subject_cameras(cameras, s, args.cameras)]
     attrs = {n: {"source": p, "metadata": pf.metadata_json(m)} for n, (p, _, m) in dets.items()}
     trimmed, cut3d, cut2d, rows = 0, 0, 0, 0
     with pf.PoseFileWriter(args.out, "videopose3d:" + args.d3, out_cams, detections=list(dets),
@@ -186,7 +199,7 @@ def main(argv=None):
             world = np.asarray(data3d[key][name][sel][:, pf.H36M_KEEP_32], dtype=np.float64) * 1000.0
             det = {dn: [np.asarray(v[sel]) for v in dets[dn][1][key][name]] for dn in dets}
             rows += writer.append_sequence(s, pf.action_index(action), subaction, world, sel,
-                                           pf.subject_cameras(cameras, s), det)
+                                           pf.subject_cameras(cameras, s, args.cameras), det)
         writer.finish()
     if dets:
         print(f"trimmed {trimmed} of {len(sequences)} sequences to the common length of 3D and 2D: "

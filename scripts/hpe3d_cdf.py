@@ -47,6 +47,11 @@ class CDFError(Exception):
     pass
 
 
+# What struct and numpy raise on a corrupt file (sizes, offsets, dimensions);
+# read_cdf() and CDF.read() turn them into a CDFError.
+CORRUPT = (struct.error, ValueError, OverflowError, MemoryError)
+
+
 def _inflate(data, what):
     try:
         d = zlib.decompressobj(47)  # gzip or zlib header
@@ -194,6 +199,12 @@ class CDF:
         return dict(self.vars[name])
 
     def read(self, name):
+        try:
+            return self._read(name)
+        except CORRUPT as e:
+            raise CDFError(f"variable '{name}': corrupt CDF file ({type(e).__name__}: {e})")
+
+    def _read(self, name):
         if name not in self.vars:
             raise CDFError(f"no variable '{name}'")
         v = self.vars[name]
@@ -255,5 +266,5 @@ def read_cdf(path):
         raise CDFError(f"cannot read ({e.strerror})")
     try:
         return CDF(data, path)
-    except (struct.error, ValueError, OverflowError, MemoryError) as e:
+    except CORRUPT as e:
         raise CDFError(f"corrupt CDF file ({type(e).__name__}: {e})")

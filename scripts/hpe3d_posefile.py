@@ -149,11 +149,37 @@ def load_cameras(path=DEFAULT_CAMERAS):
 
 
 def subject_cameras(cameras, subject, source="cameras"):
-    """The cameras of one subject, sorted by index; ConversionError if none."""
-    mine = [cameras[k] for k in sorted(cameras) if k[0] == subject]
+    """The 4 cameras of one subject, index 1..4 (H36M_CAMERA_IDS); ConversionError
+    if the subject has none, lacks one of the 4 or has another index."""
+    mine = {k[1]: cameras[k] for k in cameras if k[0] == subject}
     if not mine:
         raise ConversionError(f"{source}: no calibration for subject S{subject}")
-    return mine
+    for index, cam_id in enumerate(H36M_CAMERA_IDS, 1):
+        if index not in mine:
+            raise ConversionError(f"{source}: S{subject}: no calibration for camera {index} ({cam_id}); "
+                                  "Human3.6M has 4 cameras per subject")
+    for index in sorted(mine):
+        if not 1 <= index <= len(H36M_CAMERA_IDS):
+            raise ConversionError(f"{source}: S{subject}: camera {index} ({mine[index]['name']}): "
+                                  f"the index must be 1..{len(H36M_CAMERA_IDS)} (Human3.6M's 4 cameras)")
+    return [mine[index] for index in sorted(mine)]
+
+
+def nonfinite(values):
+    """None if `values` (T, joints, ...) holds only finite numbers, else what is
+    wrong as a noun phrase: "NaN or Inf values (nan at frame 3, joint 5)" (the
+    first one) or "values of type object, not numbers"."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "fiu":
+        return f"values of type {a.dtype}, not numbers"
+    if a.dtype.kind != "f" or a.size == 0:
+        return None
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return None
+    at = np.unravel_index(int(np.argmax(bad)), a.shape)
+    where = f"frame {at[0]}, joint {at[1]}" if a.ndim >= 2 else f"index {at[0]}"
+    return f"NaN or Inf values ({a[at]} at {where})"
 
 
 def world_to_camera(x_world, cam):

@@ -378,6 +378,35 @@ class ConvertCdf(unittest.TestCase):
             fh.write(b"\x89HDF\r\n\x1a\n" + bytes(64))
         self.assert_refused(["--root", root], os.path.join(self.tmp.name, "p.h5"), path, "not a CDF file")
 
+    def test_junk_cdf(self):
+        root = self.error_root("junk")
+        path = os.path.join(root, "S1", "MyPoseFeatures", "D3_Positions", "Sitting 2.cdf")
+        with open(path, "w") as fh:
+            fh.write("junk\n" * 40)
+        self.assert_refused(["--root", root], os.path.join(self.tmp.name, "j.h5"), path, "not a CDF file")
+        # Sound headers, a corrupt variable descriptor: a negative or absurd
+        # dimension size of "Pose" (numpy's errors must become one line).
+        blob = CdfFile(IBMPC).add("Pose", CDF_DOUBLE, poses(np.random.default_rng(2), 4)[None]).build()
+        dims_at = blob.index(name256("Pose")) + 256 + 4  # zVDR: Name[256], zNumDims, zDimSizes
+        for size in (-7, 1 << 20, 0x7FFFFFFF):
+            with open(path, "wb") as fh:
+                fh.write(blob[:dims_at] + be("i", size) + blob[dims_at + 4:])
+            self.assert_refused(["--root", root], os.path.join(self.tmp.name, "j.h5"), path, "Pose")
+
+    def test_calibrations_lacking_a_camera(self):
+        with open(CAMERAS) as fh:
+            doc = yaml.safe_load(fh)
+        doc["cameras"] = [c for c in doc["cameras"] if (c["subject"], c["index"]) != (5, 2)]
+        path = os.path.join(self.tmp.name, "three_cams.yaml")
+        with open(path, "w") as fh:
+            yaml.safe_dump(doc, fh)
+        self.assert_refused(["--root", self.root, "--cameras", path], os.path.join(self.tmp.name, "k.h5"),
+                            path, "S5", "camera 2", "55011271")
+        out = os.path.join(self.tmp.name, "k11.h5")
+        r = convert("--root", self.root, "--cameras", path, "--subjects", "11", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(sorted(set(read(out)["camera"].tolist())), [1, 2, 3, 4])
+
 
 if __name__ == "__main__":
     unittest.main()

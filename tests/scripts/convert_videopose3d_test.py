@@ -292,6 +292,78 @@ class ConvertVideoPose3D(unittest.TestCase):
         msg = self.assert_refused(["--3d", path], os.path.join(d, "out.h5"))
         self.assertEqual(msg, f"{path}: no key 'positions_3d'")
 
+    def test_junk_npz_files(self):
+        # Neither a zip (.npz) nor a .npy: np.load(allow_pickle=True) tries to
+        # unpickle it; that must be a one-line error naming the file too.
+        d = self.error_dir("junk")
+        junk = os.path.join(d, "junk.npz")
+        with open(junk, "w") as fh:
+            fh.write("junk\n")
+        truncated = os.path.join(d, "truncated.npz")
+        with open(os.path.join(self.dir, "det.npz"), "rb") as src, open(truncated, "wb") as fh:
+            fh.write(src.read()[:5000])
+        d3 = os.path.join(self.dir, "data_3d_h36m.npz")
+        for path in (junk, truncated):
+            self.assert_refused(["--3d", path], os.path.join(d, "out.h5"), path)
+            self.assert_refused(["--3d", d3, "--2d", path], os.path.join(d, "out.h5"), path)
+            self.assert_refused(["--3d", d3, "--2d", "cpn=" + path], os.path.join(d, "out.h5"), path)
+
+    def test_nan_or_inf_in_a_2d_file(self):
+        d = self.error_dir("nan2d")
+        d3 = os.path.join(self.dir, "data_3d_h36m.npz")
+        for bad, camera, cam_id in ((np.nan, 3, "58860488"), (np.inf, 1, "54138969"), (-np.inf, 4, "60457274")):
+            det = {s: {a: [v.copy() for v in views] for a, views in acts.items()}
+                   for s, acts in self.detections.items()}
+            det["S9"]["Walking"][camera - 1][2, 5, 1] = bad
+            path = os.path.join(d, f"bad{camera}.npz")
+            np.savez(path, positions_2d=det)
+            msg = self.assert_refused(["--3d", d3, "--2d", "cpn=" + path], os.path.join(d, "out.h5"),
+                                      path, "S9 'Walking'", f"camera {camera} ({cam_id})", "NaN or Inf",
+                                      "frame 2, joint 5")
+            self.assertNotIn("Walking 1", msg)
+        # 2D values that are not numbers at all
+        det = {s: {a: list(views) for a, views in acts.items()} for s, acts in self.detections.items()}
+        det["S1"]["Sitting 1"][0] = det["S1"]["Sitting 1"][0].astype(object)
+        path = os.path.join(d, "objects.npz")
+        np.savez(path, positions_2d=det)
+        self.assert_refused(["--3d", d3, "--2d", path], os.path.join(d, "out.h5"), path, "S1 'Sitting 1'",
+                            "camera 1 (54138969)", "object")
+        # and in the 3D, where the position is named the same way
+        world = {s: {a: v.copy() for a, v in acts.items()} for s, acts in self.world.items()}
+        world["S11"]["Eating 2"][4, 7, 2] = np.nan
+        path = os.path.join(d, "nan3d.npz")
+        np.savez(path, positions_3d=world)
+        self.assert_refused(["--3d", path], os.path.join(d, "out.h5"), path, "S11 'Eating 2'", "NaN or Inf",
+                            "frame 4, joint 7")
+
+    def test_calibrations_lacking_a_camera(self):
+        # Human3.6M has 4 cameras per subject: a calibration file without one
+        # of them must not give a file with 3 views of that subject.
+        d = self.error_dir("three_calibrations")
+        with open(CAMERAS) as fh:
+            doc = yaml.safe_load(fh)
+        doc["cameras"] = [c for c in doc["cameras"] if (c["subject"], c["index"]) != (9, 3)]
+        path = os.path.join(d, "cams.yaml")
+        with open(path, "w") as fh:
+            yaml.safe_dump(doc, fh)
+        d3 = os.path.join(self.dir, "data_3d_h36m.npz")
+        for extra in ([], ["--2d", os.path.join(self.dir, "det.npz")]):
+            self.assert_refused(["--3d", d3, "--cameras", path, *extra], os.path.join(d, "out.h5"),
+                                path, "S9", "camera 3", "58860488")
+        # Subjects that are not converted need no calibration.
+        out = os.path.join(d, "s1.h5")
+        r = convert("--3d", d3, "--cameras", path, "--subjects", "1,11", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(read(out)["cams"], sorted(f"S{s}/{i}" for s in (1, 11) for i in range(1, 5)))
+        # A camera index Human3.6M does not have is refused too.
+        with open(CAMERAS) as fh:
+            doc = yaml.safe_load(fh)
+        doc["cameras"].append(dict(doc["cameras"][0], subject=9, index=5))
+        with open(path, "w") as fh:
+            yaml.safe_dump(doc, fh)
+        self.assert_refused(["--3d", d3, "--cameras", path], os.path.join(d, "out.h5"), path, "S9", "camera 5",
+                            "1..4")
+
     def test_writer_interrupted_mid_file_leaves_nothing(self):
         # The shared streaming writer (used by both converters): an error
         # after rows were written removes OUT.tmp-XXXX and never creates OUT.
