@@ -267,6 +267,11 @@ PoseSplit require_images(const PoseSplit& split, const std::string& pose_file, c
   return select_samples(split, keep);
 }
 
+torch::Tensor readable_rows(const ImageBatch& batch, const torch::Device& device) {
+  if (batch.valid.all().item<bool>()) return {};
+  return batch.valid.nonzero().flatten().to(device);
+}
+
 torch::Tensor imagenet_normalize(const torch::Tensor& images) {
   auto mean = torch::tensor({0.485, 0.456, 0.406}, images.options().dtype(torch::kFloat32)).view({1, 3, 1, 1});
   auto std = torch::tensor({0.229, 0.224, 0.225}, images.options().dtype(torch::kFloat32)).view({1, 3, 1, 1});

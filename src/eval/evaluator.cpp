@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "hpe3d/core/error.h"
+#include "hpe3d/core/logging.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/geometry/skeleton.h"
 #include "hpe3d/train/pair.h"
@@ -17,6 +18,15 @@ torch::Tensor example_mask(int64_t n, int count, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   mask.index_fill_(0, torch::randperm(n, gen, torch::kLong).narrow(0, 0, std::min<int64_t>(count, n)), true);
   return mask;
+}
+
+// The pair to evaluate: it decodes pose3d from an input the model encodes.
+train::Pair checked_pair(const TrainedModel& t, const std::string& name) {
+  auto pair = train::parse_pair(name, "--pair");
+  if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + name);
+  if (!t.model->has_encoder(pair.from))
+    core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
+  return pair;
 }
 
 }  // namespace
@@ -68,10 +78,7 @@ void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt,
 
 EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options,
                           data::ImageBatches* images) {
-  auto pair = train::parse_pair(options.pair, "--pair");
-  if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + options.pair);
-  if (!t.model->has_encoder(pair.from))
-    core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
+  const auto pair = checked_pair(t, options.pair);
   Evaluator evaluator(options, split.action_names);
   torch::NoGradGuard no_grad;
   t.model->eval();
@@ -86,11 +93,30 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
       return data::ImageRequest{torch::arange(b * batch_size, std::min(n, (b + 1) * batch_size), torch::kLong),
                                 {}, 0, false};
     });
+  int64_t left_out = 0;
   for (int64_t start = 0; start < n; start += batch_size) {
-    const int64_t b = std::min(batch_size, n - start);
-    auto p2 = split.pose2d.narrow(0, start, b).to(t.device);
-    auto p3 = split.pose3d.narrow(0, start, b).to(t.device);
-    auto crops = rgb ? images->next().images.to(t.device) : torch::Tensor();
+    const int64_t rows = std::min(batch_size, n - start);
+    auto p2 = split.pose2d.narrow(0, start, rows).to(t.device);
+    auto p3 = split.pose3d.narrow(0, start, rows).to(t.device);
+    auto action = split.action.narrow(0, start, rows).cpu(), subject = split.subject.narrow(0, start, rows).cpu();
+    auto example = examples.narrow(0, start, rows);
+    torch::Tensor crops;
+    if (rgb) {
+      auto batch = images->next();
+      crops = batch.images.to(t.device);
+      if (auto keep = data::readable_rows(batch, torch::kCPU); keep.defined()) {  // missing: skip
+        left_out += rows - keep.numel();
+        auto keep_device = keep.to(t.device);
+        p2 = p2.index_select(0, keep_device);
+        p3 = p3.index_select(0, keep_device);
+        crops = crops.index_select(0, keep_device);
+        action = action.index_select(0, keep);
+        subject = subject.index_select(0, keep);
+        example = example.index_select(0, keep);
+      }
+    }
+    const int64_t b = p3.size(0);
+    if (b == 0) continue;
     auto posterior = t.model->encode(pair.from, t.input(pair.from, p2, p3, crops));
     auto to_pose = [&](const torch::Tensor& z) {
       return add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, 16, 3})).cpu();
@@ -103,9 +129,11 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
       samples = torch::stack(ks);
     }
     auto gt = add_root(p3.cpu());
-    evaluator.add(pred, samples, gt, split.action.narrow(0, start, b).cpu(), split.subject.narrow(0, start, b).cpu());
-    evaluator.add_examples(pred, gt, examples.narrow(0, start, b).nonzero().flatten(), crops);
+    evaluator.add(pred, samples, gt, action, subject);
+    evaluator.add_examples(pred, gt, example.nonzero().flatten(), crops);
   }
+  if (left_out > 0)
+    core::logger("eval")->warn("{} sample(s) left out, their image unreadable (missing: skip)", left_out);
   return evaluator.report();
 }
 
@@ -162,7 +190,7 @@ EvalReport run_evaluation(const EvalRequest& request) {
   const std::string file = request.data.empty() ? c.data.file : request.data;
   auto split = data::load_split(file, split_options);
   std::unique_ptr<data::ImageBatches> images;
-  if (train::parse_pair(request.options.pair, "--pair").from == models::Modality::kRgb) {
+  if (checked_pair(model, request.options.pair).from == models::Modality::kRgb) {
     auto image_options = data::image_options(c);
     if (!request.image_root.empty()) image_options.root = request.image_root;
     if (!request.image_cache.empty()) image_options.cache = request.image_cache;

@@ -37,30 +37,47 @@ int64_t export_latents(const LatentExportOptions& o) {
       return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
     });
   }
-  std::vector<torch::Tensor> mus, logvars;
+  std::vector<torch::Tensor> mus, logvars, kept;  // kept: split rows of images that were read (missing: skip)
   {
     torch::NoGradGuard no_grad;
     for (int64_t start = 0; start < split.size(); start += bs) {
       const int64_t b = std::min<int64_t>(bs, split.size() - start);
-      auto crops = rgb ? images->next().images.to(model.device) : torch::Tensor();
-      auto posterior = model.model->encode(
-          modality, model.input(modality, split.pose2d.narrow(0, start, b).to(model.device),
-                                split.pose3d.narrow(0, start, b).to(model.device), crops));
+      auto p2 = split.pose2d.narrow(0, start, b).to(model.device), p3 = split.pose3d.narrow(0, start, b).to(model.device);
+      auto rows = torch::arange(start, start + b, torch::kLong);
+      torch::Tensor crops;
+      if (rgb) {
+        auto batch = images->next();
+        crops = batch.images.to(model.device);
+        if (auto keep = data::readable_rows(batch, torch::kCPU); keep.defined()) {
+          rows = rows.index_select(0, keep);
+          crops = crops.index_select(0, keep.to(model.device));
+          if (rows.numel() == 0) continue;
+        }
+      }
+      auto posterior = model.model->encode(modality, model.input(modality, p2, p3, crops));
       mus.push_back(posterior.mu.cpu());
       logvars.push_back(posterior.logvar.cpu());
+      kept.push_back(rows);
     }
   }
+  if (mus.empty()) core::fail(file, "no samples to export (subjects, stride or unreadable images)");
   auto mu = torch::cat(mus), logvar = torch::cat(logvars);
+  data::PoseSplit labels = split;  // the rows of mu (the image workers still read `split`)
+  if (mu.size(0) < split.size()) {
+    core::logger("eval")->warn("{} sample(s) left out, their image unreadable (missing: skip)",
+                               split.size() - mu.size(0));
+    labels = data::select_samples(split, torch::zeros({split.size()}, torch::kBool).index_fill_(0, torch::cat(kept), true));
+  }
   const std::string tmp = o.out + ".tmp";
   {
     data::H5File f(tmp, data::H5File::Mode::kCreate);
     f.write("/mu", mu.to(torch::kFloat32));
     f.write("/logvar", logvar.to(torch::kFloat32));
-    f.write("/subject", split.subject.to(torch::kInt32));
-    f.write("/action", split.action.to(torch::kInt32));
-    f.write("/camera", split.camera.to(torch::kInt32));
-    f.write("/frame", split.frame.to(torch::kInt32));
-    f.write_strings("/action_names", split.action_names);
+    f.write("/subject", labels.subject.to(torch::kInt32));
+    f.write("/action", labels.action.to(torch::kInt32));
+    f.write("/camera", labels.camera.to(torch::kInt32));
+    f.write("/frame", labels.frame.to(torch::kInt32));
+    f.write_strings("/action_names", labels.action_names);
     f.write_attribute("/", "modality", o.modality);
     f.write_attribute("/", "checkpoint", o.checkpoint);
   }
@@ -69,15 +86,18 @@ int64_t export_latents(const LatentExportOptions& o) {
     std::ofstream csv(o.csv + ".tmp");
     csv << "subject,action,camera,frame";
     for (int64_t z = 0; z < mu.size(1); ++z) csv << ",mu_" << z;
+    for (int64_t z = 0; z < mu.size(1); ++z) csv << ",logvar_" << z;
     csv << "\n";
-    auto m = mu.to(torch::kFloat32).contiguous();
+    auto m = mu.to(torch::kFloat32).contiguous(), lv = logvar.to(torch::kFloat32).contiguous();
     const float* p = m.data_ptr<float>();
-    auto subject = split.subject.accessor<int64_t, 1>(), action = split.action.accessor<int64_t, 1>();
-    auto camera = split.camera.accessor<int64_t, 1>(), frame = split.frame.accessor<int64_t, 1>();
+    const float* q = lv.data_ptr<float>();
+    auto subject = labels.subject.accessor<int64_t, 1>(), action = labels.action.accessor<int64_t, 1>();
+    auto camera = labels.camera.accessor<int64_t, 1>(), frame = labels.frame.accessor<int64_t, 1>();
     for (int64_t i = 0; i < mu.size(0); ++i) {
-      csv << subject[i] << "," << split.action_names.at(static_cast<size_t>(action[i])) << "," << camera[i] << ","
+      csv << subject[i] << "," << labels.action_names.at(static_cast<size_t>(action[i])) << "," << camera[i] << ","
           << frame[i];
       for (int64_t z = 0; z < mu.size(1); ++z) csv << "," << fmt::format("{:.6g}", p[i * mu.size(1) + z]);
+      for (int64_t z = 0; z < mu.size(1); ++z) csv << "," << fmt::format("{:.6g}", q[i * mu.size(1) + z]);
       csv << "\n";
     }
     if (!csv) core::fail(o.csv, "cannot write");

@@ -31,7 +31,7 @@ TrainedModel load_trained_model(const std::string& path, const std::string& devi
   const auto& encoders = t.config.model.encoders;
   core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);
-  t.model = models::make_model(t.config.model);
+  t.model = models::make_model(t.config.model, /*load_pretrained=*/false);
   r.load_module("model", *t.model);
   t.model->to(t.device);
   t.model->eval();

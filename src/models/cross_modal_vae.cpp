@@ -104,7 +104,7 @@ std::vector<torch::Tensor> CrossModalVAEImpl::vae_parameters() {
   return out;
 }
 
-CrossModalVAE make_model(const core::ModelConfig& c) {
+CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
   auto check = [](bool ok, const std::string& key, const std::string& what) {
     if (!ok) core::fail("model." + key, what);
   };
@@ -133,7 +133,7 @@ CrossModalVAE make_model(const core::ModelConfig& c) {
                               .input_size(c.image_size)
                               .freeze(c.rgb_encoder.freeze)
                               .dropout(c.rgb_encoder.dropout));
-      if (!c.rgb_encoder.pretrained.empty()) enc->load_pretrained(c.rgb_encoder.pretrained);
+      if (load_pretrained && !c.rgb_encoder.pretrained.empty()) enc->load_pretrained(c.rgb_encoder.pretrained);
       model->set_encoder(m, enc);
     } else {
       model->set_encoder(m, PoseEncoder(PoseEncoderOptions(joints(m), dims(m), c.latent_dim)

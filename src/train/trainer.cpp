@@ -234,7 +234,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
               fmt::join(c.data.train_subjects, ","), s.test.size());
 
   torch::manual_seed(c.train.seed);
-  s.model = models::make_model(c.model);
+  s.model = models::make_model(c.model, /*load_pretrained=*/!s.options.resume);
   s.model->to(s.device);
 
   if (c.train.optimizer.shared) {
@@ -343,12 +343,25 @@ double Trainer::State::validate() {
   for (int64_t start = 0; start < test.size(); start += bs) {
     const int64_t n = std::min(bs, test.size() - start);
     auto p2 = test.pose2d.narrow(0, start, n), p3 = test.pose3d.narrow(0, start, n);
-    auto images = rgb ? test_images->next().images.to(device) : torch::Tensor();
+    auto action = test.action.narrow(0, start, n), subject = test.subject.narrow(0, start, n);
+    torch::Tensor images;
+    if (rgb) {
+      auto batch = test_images->next();
+      images = batch.images.to(device);
+      if (auto keep = data::readable_rows(batch, device); keep.defined()) {  // data.images.missing: skip
+        if (keep.numel() == 0) continue;
+        p2 = p2.index_select(0, keep);
+        p3 = p3.index_select(0, keep);
+        images = images.index_select(0, keep);
+        action = action.index_select(0, keep);
+        subject = subject.index_select(0, keep);
+      }
+    }
     auto out = model->forward(eval_pair.from, Modality::kPose3d, input(eval_pair.from, p2, p3, images));
-    auto pred = norm3d.denormalize(out.reconstruction).view({n, 16, 3});
+    auto pred = norm3d.denormalize(out.reconstruction).view({p3.size(0), 16, 3});
     auto err = eval::pose_errors(eval::add_root(pred), eval::add_root(p3), eval::Protocol::kP1,
                                  {config.eval.joints});
-    acc.add(err, test.action.narrow(0, start, n), test.subject.narrow(0, start, n));
+    acc.add(err, action, subject);
   }
   model->train();
   return acc.mean_over_actions();
@@ -383,8 +396,15 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
   torch::Tensor images;
   if (std::any_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); })) {
     const double before = train_images->wait_seconds();
-    images = train_images->next().images.to(device);
+    auto batch = train_images->next();
     data_wait_seconds += train_images->wait_seconds() - before;
+    images = batch.images.to(device);
+    if (auto keep = data::readable_rows(batch, device); keep.defined()) {  // data.images.missing: skip
+      if (keep.numel() < 2) return;  // batch norm needs two samples: no step on this batch
+      p2 = p2.index_select(0, keep);
+      p3 = p3.index_select(0, keep);
+      images = images.index_select(0, keep);
+    }
   }
   const double lr_now = lr->lr(step, epoch_position);
   for (auto& o : optimizers) LrSchedule::apply(*o, lr_now);
@@ -490,6 +510,7 @@ TrainResult Trainer::run() {
     else for (size_t i = 0; i < s.pairs.size(); ++i) active.push_back(i);
     s.start_epoch_images(active);
     const double wait_before = s.data_wait_seconds;
+    const int64_t skipped_before = s.train_images ? s.train_images->skipped() : 0;
 
     std::map<std::string, torch::Tensor> window, epoch_sums;
     int64_t window_steps = 0, epoch_steps = 0;
@@ -551,10 +572,11 @@ TrainResult Trainer::run() {
                                           {"train_seconds", train_seconds}};
     if (s.train_images) {
       summary["data_wait_s"] = s.data_wait_seconds - wait_before;
-      summary["images_skipped"] = static_cast<double>(s.train_images->skipped());
-      if (s.train_images->skipped() > 0)
-        s.log->warn("{} unreadable image(s) so far replaced by black crops (data.images.missing: skip)",
-                    s.train_images->skipped());
+      const int64_t skipped = s.train_images->skipped() - skipped_before;
+      summary["images_skipped"] = static_cast<double>(skipped);
+      if (skipped > 0)
+        s.log->warn("epoch {}: {} sample(s) left out of their batches, their image unreadable "
+                    "(data.images.missing: skip)", s.epoch + 1, skipped);
     }
     for (auto& [k, sum] : epoch_sums) summary[k] = sum.item<double>() / static_cast<double>(epoch_steps);
     metrics.write("epoch", summary);

@@ -153,6 +153,10 @@ TEST(ImageBatches, MissingImagesErrorOrAreSkipped) {
   EXPECT_TRUE(batch.valid[2].item<bool>());
   EXPECT_EQ(batch.images[3].max().item<int>(), 0);
   EXPECT_EQ(lenient.skipped(), 1);
+  auto readable = readable_rows(batch, torch::kCPU);  // what consumers keep
+  ASSERT_TRUE(readable.defined());
+  EXPECT_TRUE(torch::equal(readable, torch::tensor({0, 1, 2, 4}, torch::kLong)));
+  EXPECT_FALSE(readable_rows(lenient.load({torch::arange(5, 10, torch::kLong), {}, 0, false}), torch::kCPU).defined());
   // A file without images at all.
   SyntheticOptions synthetic;
   synthetic.poses = 2;

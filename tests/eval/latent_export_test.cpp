@@ -45,11 +45,17 @@ TEST(LatentExport, RowsAndLabelsMatchTheDataAndOpenInH5py) {
   EXPECT_EQ(f.shape("/logvar"), (std::vector<int64_t>{n, 6}));
   EXPECT_TRUE(torch::equal(f.read("/frame", torch::kInt32), data.frame));
   EXPECT_TRUE(torch::equal(f.read("/camera", torch::kInt32), data.camera));
-  EXPECT_TRUE((f.read("/subject", torch::kInt32) == 9).all().item<bool>());
+  EXPECT_TRUE(torch::equal(f.read("/subject", torch::kInt32), data.subject));
+  EXPECT_TRUE(torch::equal(f.read("/action", torch::kInt32), data.action));
+  EXPECT_EQ(f.read_strings("/action_names"), data.action_names);
   std::ifstream csv(o.csv);
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "subject,action,camera,frame,mu_0,mu_1,mu_2,mu_3,mu_4,mu_5,"
+                    "logvar_0,logvar_1,logvar_2,logvar_3,logvar_4,logvar_5");
   int64_t lines = 0;
   for (std::string line; std::getline(csv, line);) ++lines;
-  EXPECT_EQ(lines, n + 1);
+  EXPECT_EQ(lines, n);
 
   std::string out;
   int rc = test::run_command(test::python() + " -c \"import h5py,sys; f=h5py.File(sys.argv[1]); "

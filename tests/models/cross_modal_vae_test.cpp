@@ -108,6 +108,8 @@ TEST(CrossModalVAE, MakeModelRejectsBadConfigs) {
   } catch (const core::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/resnet18.pt"), std::string::npos);
   }
+  // A model whose weights come from a checkpoint does not read the file.
+  EXPECT_TRUE(make_model(c, /*load_pretrained=*/false)->has_encoder(Modality::kRgb));
 }
 
 TEST(CrossModalVAE, FrozenBatchNormStaysInEvalUnderTheParent) {

@@ -9,9 +9,11 @@
 
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/data/image_batches.h"
+#include "hpe3d/core/error.h"
 #include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/eval/evaluator.h"
+#include "hpe3d/eval/latent_export.h"
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
@@ -90,6 +92,46 @@ TEST_F(TrainerRgbTest, RgbPairsLearnAndLogTheirDataWait) {
   auto from_cache = eval::run_evaluation(request);
   EXPECT_DOUBLE_EQ(from_cache.deterministic.at(eval::Protocol::kP1).mean_over_frames(),
                    from_frames.deterministic.at(eval::Protocol::kP1).mean_over_frames());
+}
+
+// data.images.missing: a frame that cannot be decoded stops training with
+// `error` and is left out of training, validation, evaluation and export
+// with `skip` (counted per epoch), never trained on as a black crop.
+TEST_F(TrainerRgbTest, UnreadableFramesStopTheRunOrAreLeftOut) {
+  auto train_split = data::load_split(c_.data.file, {c_.data.train_subjects, 1, false});
+  auto test_split = data::load_split(c_.data.file, {c_.data.test_subjects, c_.data.test_stride, false});
+  const std::string bad_train = c_.data.images.root + "/" + train_split.image[0];
+  std::ofstream(bad_train) << "not a jpeg";
+  std::ofstream(c_.data.images.root + "/" + test_split.image[0]) << "not a jpeg";
+  c_.train.epochs = 2;
+  try {
+    Trainer(c_, {dir_ + "/strict", false, -1}).run();
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(bad_train + ": cannot read the image"), std::string::npos) << e.what();
+  }
+
+  c_.data.images.missing = "skip";
+  auto result = Trainer(c_, {dir_ + "/lenient", false, -1}).run();
+  auto e = epochs(dir_ + "/lenient");
+  ASSERT_EQ(e.size(), 2u);
+  for (const auto& epoch : e) EXPECT_EQ(epoch["images_skipped"].get<double>(), 1.0);  // each row once per epoch
+  EXPECT_TRUE(std::isfinite(result.best_val_mpjpe));
+
+  eval::EvalRequest request;
+  request.checkpoint = dir_ + "/lenient/checkpoints/last.pt";
+  request.options.pair = "rgb->pose3d";
+  request.options.protocols = {eval::Protocol::kP1};
+  auto report = eval::run_evaluation(request);
+  EXPECT_EQ(report.frames(), test_split.size() - 1);
+  eval::LatentExportOptions latents;
+  latents.checkpoint = request.checkpoint;
+  latents.modality = "rgb";
+  latents.stride = c_.data.test_stride;
+  latents.out = dir_ + "/latents.h5";
+  EXPECT_EQ(eval::export_latents(latents), test_split.size() - 1);
+  data::H5File f(latents.out, data::H5File::Mode::kRead);
+  EXPECT_TRUE(torch::equal(f.read("/frame", torch::kInt32), test_split.frame.narrow(0, 1, test_split.size() - 1).to(torch::kInt32)));
 }
 
 TEST_F(TrainerRgbTest, ResumeWithImageWorkersContinuesBitForBit) {

@@ -31,7 +31,7 @@ struct ImageOptions {
   int size = 128;                 // crop side S, px
   int workers = 2;                // decoding threads
   int queue = 4;                  // batches made ahead of the consumer
-  std::string missing = "error";  // error: stop naming the file; skip: count it, use a black crop
+  std::string missing = "error";  // error: stop naming the file; skip: count it, leave the sample out
 };
 
 // data.images of an experiment (crop side: model.image_size).
@@ -49,7 +49,8 @@ struct ImageRequest {
 
 struct ImageBatch {
   torch::Tensor images;     // [B, 3, S, S] uint8 RGB
-  torch::Tensor valid;      // [B] bool: false where the image was unreadable (missing: skip) - a black crop
+  torch::Tensor valid;      // [B] bool: false where the image was unreadable (missing: skip) - a black crop,
+                            // which consumers drop (readable_rows)
   torch::Tensor transform;  // [B, 4] float64: sx, sy, tx, ty of each CropTransform (camera px -> crop px)
 };
 
@@ -102,6 +103,10 @@ class ImageBatches {
   double wait_seconds_ = 0.0;
   std::vector<std::thread> threads_;
 };
+
+// Indices [K] int64 on `device` of the rows of `batch` whose image was read,
+// or an undefined tensor when all were (nothing to drop: the usual case).
+torch::Tensor readable_rows(const ImageBatch& batch, const torch::Device& device);
 
 // Drops the samples whose image file is missing under options.root
 // (missing: skip, reported in the log) or fails naming the first one

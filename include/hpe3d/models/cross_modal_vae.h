@@ -69,8 +69,10 @@ class CrossModalVAEImpl : public torch::nn::Module {
 TORCH_MODULE(CrossModalVAE);
 
 // Builds the encoders, decoders and discriminator `config` asks for, under the
-// caller's torch::manual_seed, and loads config.rgb_encoder.pretrained if set.
+// caller's torch::manual_seed, and loads config.rgb_encoder.pretrained if set
+// and `load_pretrained` (false where a checkpoint's weights follow, so that a
+// trained model needs no copy of the file it started from).
 // Throws core::InputError for unknown modality names or inconsistent options.
-CrossModalVAE make_model(const core::ModelConfig& config);
+CrossModalVAE make_model(const core::ModelConfig& config, bool load_pretrained = true);
 
 }  // namespace hpe3d::models
