@@ -1,7 +1,13 @@
 #include "hpe3d/train/trainer.h"
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +18,8 @@
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/data/bvh_source.h"
 #include "hpe3d/data/camera_views.h"
+#include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "hpe3d/core/checkpoint.h"
@@ -69,6 +77,17 @@ std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const
   for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
   for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
   return out;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+bool all_finite(const std::vector<torch::Tensor>& tensors) {
+  for (const auto& t : tensors)
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) return false;
+  return true;
 }
 
 class TrainerTest : public ::testing::Test {
@@ -159,6 +178,186 @@ TEST_F(TrainerTest, NonFiniteLossStopsWithStepAndTerm) {
     EXPECT_NE(std::string(e.what()).find("non-finite loss at step "), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("term "), std::string::npos) << e.what();
   }
+}
+
+// The epoch that diverges must not touch the last good checkpoint: epoch 1
+// trains normally (last.pt at step 5), then a resume with lr 1e30 diverges in
+// epoch 2. last.pt keeps its bytes and still loads and resumes.
+TEST_F(TrainerTest, NonFiniteLossLeavesTheLastGoodCheckpointIntact) {
+  auto c = small_config(file_);
+  c.train.optimizer.kind = "sgd";
+  c.train.optimizer.lr = 1e-3;
+  c.train.lr.schedule = "constant";
+  c.train.epochs = 1;
+  c.train.keep_last = 3;
+  const std::string run = dir_ + "/run", last = run + "/checkpoints/last.pt";
+  Trainer(c, {run, false, -1}).run();
+  const std::string good = file_bytes(last);
+  ASSERT_FALSE(good.empty());
+  ASSERT_EQ(good, file_bytes(run + "/checkpoints/epoch_0001.pt"));
+
+  auto diverging = c;
+  diverging.train.epochs = 3;
+  diverging.train.optimizer.lr = 1e30;
+  std::string what;
+  try {
+    Trainer(diverging, {run, true, -1}).run();
+    FAIL() << "expected NonFiniteLoss";
+  } catch (const NonFiniteLoss& e) {
+    what = e.what();
+  }
+  // The failing step is in epoch 2 (steps 6..10), after last.pt was written.
+  const auto at = what.find("non-finite loss at step ");
+  ASSERT_NE(at, std::string::npos) << what;
+  const int failed_step = std::stoi(what.substr(at + 24));
+  EXPECT_GE(failed_step, 6) << what;
+  EXPECT_LE(failed_step, 10) << what;
+  EXPECT_NE(what.find("last good state is " + last), std::string::npos) << what;
+
+  EXPECT_EQ(file_bytes(last), good) << "last.pt changed by the diverging epoch";
+  EXPECT_FALSE(fs::exists(run + "/checkpoints/epoch_0002.pt"));
+  EXPECT_FALSE(fs::exists(last + ".tmp"));
+  {
+    core::CheckpointReader r(last);
+    EXPECT_EQ(r.get_int("step"), 5);
+    EXPECT_EQ(r.get_int("epoch"), 1);
+    EXPECT_EQ(r.get_int("batch_in_epoch"), 0);
+  }
+  EXPECT_TRUE(all_finite(saved_parameters(last, c)));
+  // And it resumes: a sane learning rate trains epoch 2 from it.
+  auto sane = c;
+  sane.train.epochs = 2;
+  auto r = Trainer(sane, {run, true, -1}).run();
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.steps, 10);
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  EXPECT_TRUE(all_finite(saved_parameters(last, c)));
+}
+
+// A real SIGINT in the middle of training: a watcher thread raises it as soon
+// as metrics.jsonl shows the first step. last.pt then holds the step the run
+// stopped at (the last step record, log_every 1) with its place in the epoch,
+// and exactly the model after that step: a run stopped by max_steps at that
+// step saves the same parameters (not the end of the previous epoch).
+TEST_F(TrainerTest, SigintDuringTrainingSavesTheStepItStoppedAt) {
+  auto c = small_config(file_);
+  c.train.epochs = 400;  // 2,000 steps: far more than the watcher needs
+  c.train.log_every = 1;
+  const int64_t per_epoch = 80 / 16;
+  const std::string run = dir_ + "/run";
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> seen{-1};
+  std::thread watcher([&] {
+    while (!done) {
+      std::ifstream in(run + "/metrics.jsonl");
+      for (std::string line; std::getline(in, line);) {
+        auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);  // may be half written
+        if (j.is_discarded() || j.value("kind", "") != "step" || !j.contains("step")) continue;
+        seen = static_cast<int64_t>(j["step"].get<double>());
+        std::raise(SIGINT);  // run() installed its handler before it opened metrics.jsonl
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  TrainResult r;
+  {
+    Trainer trainer(c, {run, false, -1});
+    r = trainer.run();
+  }
+  done = true;
+  watcher.join();
+  core::set_interrupt_requested(false);
+  ASSERT_TRUE(r.interrupted) << "the watcher saw step " << seen << "; the run ended at step " << r.steps;
+  ASSERT_GE(seen, 1);
+  EXPECT_GE(r.steps, seen);
+  EXPECT_LT(r.steps, c.train.epochs * per_epoch);
+  std::cout << "[ sigint ] seen at step " << seen << ", stopped at step " << r.steps << " (epoch "
+            << r.steps / per_epoch + 1 << ", batch " << r.steps % per_epoch << ")\n";
+
+  int64_t last_logged = -1;
+  std::ifstream log(run + "/metrics.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "step") last_logged = static_cast<int64_t>(j["step"].get<double>());
+  }
+  EXPECT_EQ(last_logged, r.steps);
+  {
+    core::CheckpointReader ckpt(run + "/checkpoints/last.pt");
+    EXPECT_EQ(ckpt.get_int("step"), r.steps);
+    EXPECT_EQ(ckpt.get_int("epoch"), r.steps / per_epoch);
+    EXPECT_EQ(ckpt.get_int("batch_in_epoch"), r.steps % per_epoch);
+  }
+  Trainer reference(c, {dir_ + "/reference", false, r.steps});
+  auto ref = reference.run();
+  ASSERT_TRUE(ref.interrupted);
+  ASSERT_EQ(ref.steps, r.steps);
+  auto a = saved_parameters(run + "/checkpoints/last.pt", c);
+  auto b = saved_parameters(dir_ + "/reference/checkpoints/last.pt", c);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "tensor " << i;
+  if (r.steps >= per_epoch) {  // and not the previous epoch's model (when there was one)
+    char name[32];
+    std::snprintf(name, sizeof name, "epoch_%04d.pt", static_cast<int>(r.steps / per_epoch));
+    auto e = saved_parameters(run + "/checkpoints/" + name, c);
+    bool differs = r.steps % per_epoch == 0;  // at an epoch boundary the two are the same state
+    for (size_t i = 0; i < a.size() && !differs; ++i) differs = !torch::equal(a[i], e[i]);
+    EXPECT_TRUE(differs);
+  }
+}
+
+// data.input_2d: det/<name> trains and validates on /pose2d_det/<name>: the
+// 2D statistics are those of the detections, and the run is bit for bit the
+// run on a file whose /pose2d was replaced by them (and differs from /pose2d).
+TEST_F(TrainerTest, DetectedTwoDInputIsWhatTrainingAndValidationRead) {
+  auto gt = data::read_pose_file(file_);
+  torch::manual_seed(11);
+  // A "detector" that differs from /pose2d: shrunk, shifted and noisy.
+  auto det = (gt.pose2d * 0.9 + 25.0 + torch::randn(gt.pose2d.sizes()) * 12).contiguous();
+  {
+    data::H5File f(file_, data::H5File::Mode::kReadWrite);
+    f.write("/pose2d_det/noisy", det);
+  }
+  const std::string swapped = dir_ + "/swapped.h5";
+  {
+    data::PoseFileWriter w(swapped, "test", gt.action_names, gt.cameras);
+    data::PoseBatch rows = gt;
+    rows.pose2d = det;
+    w.append(rows);
+    w.finish();
+  }
+  auto run = [&](const std::string& file, const std::string& input_2d, const std::string& name) {
+    auto c = small_config(file);
+    c.data.input_2d = input_2d;
+    c.train.epochs = 1;
+    Trainer trainer(c, {dir_ + "/" + name, false, -1});
+    return trainer.run();
+  };
+  auto r_gt = run(file_, "gt", "gt");
+  auto r_det = run(file_, "det/noisy", "det");
+  auto r_swapped = run(swapped, "gt", "swapped");
+  auto stats = [&](const std::string& name) {
+    core::CheckpointReader r(dir_ + "/" + name + "/checkpoints/last.pt");
+    return std::make_pair(r.tensor("norm2d_mean"), r.tensor("norm2d_std"));
+  };
+  auto [mean_gt, std_gt] = stats("gt");
+  auto [mean_det, std_det] = stats("det");
+  auto [mean_sw, std_sw] = stats("swapped");
+  // Training split = subject 1: the statistics of its detections.
+  auto train_det = det.index({gt.subject == 1}).flatten(1).to(torch::kFloat64);
+  EXPECT_TRUE(torch::allclose(mean_det.to(torch::kFloat64), train_det.mean(0), 1e-6, 1e-3));
+  EXPECT_TRUE(torch::allclose(std_det.to(torch::kFloat64), train_det.std(0), 1e-6, 1e-3));
+  EXPECT_TRUE(torch::equal(mean_det, mean_sw));
+  EXPECT_TRUE(torch::equal(std_det, std_sw));
+  EXPECT_GT((mean_det - mean_gt).abs().max().item<double>(), 10.0);
+  // Validation reads the detections too: the same error as the swapped file.
+  EXPECT_EQ(r_det.best_val_mpjpe, r_swapped.best_val_mpjpe);
+  EXPECT_NE(r_det.best_val_mpjpe, r_gt.best_val_mpjpe);
+  auto c = small_config(file_);
+  auto a = saved_parameters(dir_ + "/det/checkpoints/last.pt", c);
+  auto b = saved_parameters(dir_ + "/swapped/checkpoints/last.pt", c);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "tensor " << i;
 }
 
 TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
