@@ -1,11 +1,10 @@
 // h36m-eval: Human3.6M benchmark tables (Protocols 1-3, per action) for a
 // checkpoint or for any method's predictions.
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/cli.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/tool_main.h"
@@ -50,10 +49,7 @@ int main(int argc, char** argv) {
       std::cout << text;
       return 0;
     }
-    std::ofstream f(out + ".tmp");
-    if (!(f << text)) core::fail(out, "cannot write");
-    f.close();
-    std::filesystem::rename(out + ".tmp", out);
+    core::write_file_atomically(out, text);
     return 0;
   });
 }

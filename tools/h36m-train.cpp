@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       const std::string saved = resume + "/config.yaml";
       if (!std::filesystem::exists(saved)) core::fail(resume, "not a run directory (no config.yaml)");
       auto config = core::load_config<core::ExperimentConfig>(saved, sets);
+      train::check_config(config, saved);
       train::Trainer trainer(config, {resume, true, max_steps});
       auto result = trainer.run();
       return result.interrupted && max_steps < 0 ? core::kInterruptedExitCode : 0;
@@ -56,10 +57,11 @@ int main(int argc, char** argv) {
       auto name = core::config_from_yaml<core::ExperimentConfig>(
                       [&] { auto r = YAML::Clone(root); r.remove("sweep"); return r; }(), config_path, sets)
                       .name;
-      train::run_sweep({config_path, sets, output.empty() ? "runs/" + name : output});
-      return 0;
+      auto sweep = train::run_sweep({config_path, sets, output.empty() ? "runs/" + name : output});
+      return sweep.interrupted ? core::kInterruptedExitCode : 0;
     }
     auto config = core::config_from_yaml<core::ExperimentConfig>(root, config_path, sets);
+    train::check_config(config, config_path);
     const std::string run_dir = output.empty() ? "runs/" + config.name : output;
     if (std::filesystem::exists(run_dir + "/checkpoints/last.pt") && benchmark_steps == 0)
       core::fail(run_dir, "holds a run already: continue it with --resume " + run_dir +

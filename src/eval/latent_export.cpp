@@ -2,10 +2,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
 #include "hpe3d/data/h5_file.h"
@@ -83,7 +84,7 @@ int64_t export_latents(const LatentExportOptions& o) {
   }
   std::filesystem::rename(tmp, o.out);
   if (!o.csv.empty()) {
-    std::ofstream csv(o.csv + ".tmp");
+    std::ostringstream csv;
     csv << "subject,action,camera,frame";
     for (int64_t z = 0; z < mu.size(1); ++z) csv << ",mu_" << z;
     for (int64_t z = 0; z < mu.size(1); ++z) csv << ",logvar_" << z;
@@ -100,9 +101,7 @@ int64_t export_latents(const LatentExportOptions& o) {
       for (int64_t z = 0; z < mu.size(1); ++z) csv << "," << fmt::format("{:.6g}", q[i * mu.size(1) + z]);
       csv << "\n";
     }
-    if (!csv) core::fail(o.csv, "cannot write");
-    csv.close();
-    std::filesystem::rename(o.csv + ".tmp", o.csv);
+    core::write_file_atomically(o.csv, csv.str());
   }
   core::logger("eval")->info("wrote {}: {} latents of size {} ({} encoder)", o.out, mu.size(0), mu.size(1), o.modality);
   return mu.size(0);

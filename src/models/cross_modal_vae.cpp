@@ -1,5 +1,7 @@
 #include "hpe3d/models/cross_modal_vae.h"
 
+#include <set>
+
 #include "hpe3d/core/error.h"
 
 namespace hpe3d::models {
@@ -104,7 +106,7 @@ std::vector<torch::Tensor> CrossModalVAEImpl::vae_parameters() {
   return out;
 }
 
-CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
+void check_model_config(const core::ModelConfig& c) {
   auto check = [](bool ok, const std::string& key, const std::string& what) {
     if (!ok) core::fail("model." + key, what);
   };
@@ -121,13 +123,35 @@ CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
         "must be in [0, 1)");
   check(!c.encoders.empty() && !c.decoders.empty(), "encoders/decoders",
         "need at least one encoder and one decoder");
+  std::set<Modality> encoders, decoders;
+  for (const auto& name : c.encoders)
+    check(encoders.insert(parse_modality(name, "model.encoders")).second, "encoders", "'" + name + "' listed twice");
+  for (const auto& name : c.decoders)
+    check(decoders.insert(parse_modality(name, "model.decoders")).second, "decoders", "'" + name + "' listed twice");
+  const auto& d = c.discriminator;
+  if (!d.enabled) return;
+  Modality m = parse_modality(d.modality, "model.discriminator.modality");
+  check(decoders.count(m) > 0, "discriminator.modality", "'" + d.modality + "' has no decoder to judge");
+  check(d.kind == "bce" || d.kind == "wgan_gp", "discriminator.kind", "must be bce or wgan_gp, got '" + d.kind + "'");
+  if (m == Modality::kRgb) {
+    int64_t layers = 0;
+    for (int64_t side = c.image_size; side > 8; side /= 2) ++layers;
+    check(d.feature_layer >= 1 && d.feature_layer <= layers, "discriminator.feature_layer",
+          "must be in [1, " + std::to_string(layers) + "] for image_size " + std::to_string(c.image_size));
+  } else {
+    check(d.hidden > 0 && d.layers >= 1, "discriminator", "hidden must be > 0, layers >= 1");
+    check(d.feature_layer >= 1 && d.feature_layer <= d.layers, "discriminator.feature_layer",
+          "must be in [1, layers]");
+  }
+}
 
+CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
+  check_model_config(c);
   auto joints = [&](Modality m) { return m == Modality::kPose2d ? c.joints_2d : c.joints_3d; };
   auto dims = [](Modality m) -> int64_t { return m == Modality::kPose2d ? 2 : 3; };
   CrossModalVAE model(c.latent_dim);
   for (const auto& name : c.encoders) {
     Modality m = parse_modality(name, "model.encoders");
-    check(!model->has_encoder(m), "encoders", "'" + name + "' listed twice");
     if (m == Modality::kRgb) {
       ResNet18Encoder enc(ResNet18EncoderOptions(c.latent_dim)
                               .input_size(c.image_size)
@@ -144,7 +168,6 @@ CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
   }
   for (const auto& name : c.decoders) {
     Modality m = parse_modality(name, "model.decoders");
-    check(!model->has_decoder(m), "decoders", "'" + name + "' listed twice");
     if (m == Modality::kRgb) {
       model->set_decoder(m,
                          ImageDecoder(ImageDecoderOptions(c.latent_dim).image_size(c.image_size)));
@@ -158,24 +181,12 @@ CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
   const auto& d = c.discriminator;
   if (d.enabled) {
     Modality m = parse_modality(d.modality, "model.discriminator.modality");
-    check(model->has_decoder(m), "discriminator.modality",
-          "'" + d.modality + "' has no decoder to judge");
-    check(d.kind == "bce" || d.kind == "wgan_gp", "discriminator.kind",
-          "must be bce or wgan_gp, got '" + d.kind + "'");
     if (m == Modality::kRgb) {
-      int64_t layers = 0;
-      for (int64_t side = c.image_size; side > 8; side /= 2) ++layers;
-      check(d.feature_layer >= 1 && d.feature_layer <= layers, "discriminator.feature_layer",
-            "must be in [1, " + std::to_string(layers) + "] for image_size " +
-                std::to_string(c.image_size));
       model->set_discriminator(m, ImageDiscriminator(ImageDiscriminatorOptions()
                                                          .image_size(c.image_size)
                                                          .feature_layer(d.feature_layer)
                                                          .spectral_norm(d.spectral_norm)));
     } else {
-      check(d.hidden > 0 && d.layers >= 1, "discriminator", "hidden must be > 0, layers >= 1");
-      check(d.feature_layer >= 1 && d.feature_layer <= d.layers, "discriminator.feature_layer",
-            "must be in [1, layers]");
       model->set_discriminator(m, PoseDiscriminator(PoseDiscriminatorOptions(joints(m) * dims(m))
                                                         .hidden(d.hidden)
                                                         .layers(d.layers)

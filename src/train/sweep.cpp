@@ -35,7 +35,7 @@ std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, cons
   return grid;
 }
 
-int run_sweep(const SweepOptions& options) {
+SweepResult run_sweep(const SweepOptions& options) {
   auto log = core::logger("sweep");
   YAML::Node root = core::load_yaml_file(options.config_path);
   const YAML::Node sweep = root["sweep"];
@@ -48,11 +48,17 @@ int run_sweep(const SweepOptions& options) {
     TrainResult result;
     std::string dir;
   };
+  // Every run's config is checked before the first one trains.
+  std::vector<core::ExperimentConfig> configs;
+  for (const auto& values : grid) {
+    auto overrides = options.overrides;
+    overrides.insert(overrides.end(), values.begin(), values.end());
+    configs.push_back(core::config_from_yaml<core::ExperimentConfig>(YAML::Clone(root), options.config_path, overrides));
+    check_config(configs.back(), fmt::format("{} (sweep: {})", options.config_path, fmt::join(values, " ")));
+  }
   std::vector<Row> rows;
   for (size_t i = 0; i < grid.size(); ++i) {
-    auto overrides = options.overrides;
-    overrides.insert(overrides.end(), grid[i].begin(), grid[i].end());
-    auto config = core::config_from_yaml<core::ExperimentConfig>(YAML::Clone(root), options.config_path, overrides);
+    const auto& config = configs[i];
     const std::string dir = fmt::format("{}/{}_{:03d}", options.output_root, config.name, i);
     log->info("run {}/{}: {} -> {}", i + 1, grid.size(), fmt::join(grid[i], " "), dir);
     Trainer trainer(config, {dir, false, -1});
@@ -82,7 +88,7 @@ int run_sweep(const SweepOptions& options) {
                        row.result.best_epoch, row.result.seconds);
   }
   log->info("wrote {}/sweep_summary.md and .csv ({} runs)", options.output_root, rows.size());
-  return static_cast<int>(rows.size());
+  return {static_cast<int>(rows.size()), !rows.empty() && rows.back().result.interrupted};
 }
 
 }  // namespace hpe3d::train

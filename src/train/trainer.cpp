@@ -9,6 +9,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
+#include "hpe3d/core/atomic_file.h"
+#include "hpe3d/core/checkpoint.h"
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
@@ -18,12 +20,13 @@
 #include "hpe3d/core/runtime.h"
 #include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/normalizer.h"
+#include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/pose_split.h"
 #include "hpe3d/eval/error_accumulator.h"
 #include "hpe3d/eval/metrics.h"
 #include "hpe3d/models/cross_modal_vae.h"
 #include "hpe3d/train/beta_schedule.h"
-#include "hpe3d/core/checkpoint.h"
+#include "hpe3d/train/gradient_clip.h"
 #include "hpe3d/train/losses.h"
 #include "hpe3d/train/lr_schedule.h"
 #include "hpe3d/train/metrics_log.h"
@@ -178,6 +181,31 @@ struct Trainer::State {
                    std::map<std::string, torch::Tensor>& sums);
 };
 
+void check_config(const core::ExperimentConfig& c, const std::string& source) {
+  try {
+    models::check_model_config(c.model);
+    auto require = [](const std::vector<std::string>& list, Modality m, const std::string& pair,
+                      const char* key, const char* where) {
+      if (std::find(list.begin(), list.end(), models::modality_name(m)) == list.end())
+        core::fail(where, pair + " needs " + models::modality_name(m) + " in " + key);
+    };
+    for (const auto& p : parse_pairs(c.train.pairs, "train.pairs")) {
+      require(c.model.encoders, p.from, p.name(), "model.encoders", "train.pairs");
+      require(c.model.decoders, p.to, p.name(), "model.decoders", "train.pairs");
+    }
+    const auto eval_pair = parse_pair(c.eval.pair, "eval.pair");
+    require(c.model.encoders, eval_pair.from, c.eval.pair, "model.encoders", "eval.pair");
+    if (eval_pair.to != Modality::kPose3d) core::fail("eval.pair", "must decode pose3d, got " + c.eval.pair);
+    if (c.model.joints_2d != 17 || c.model.joints_3d != 16)
+      core::fail("model", "the trainer feeds 17 2D joints and predicts 16 root-relative 3D joints "
+                          "(model.joints_2d: 17, model.joints_3d: 16)");
+    data::pose2d_dataset(c.data.input_2d);
+  } catch (const core::InputError& e) {
+    if (source.empty()) throw;
+    core::fail(source, e.what());
+  }
+}
+
 Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
     : s_(std::make_unique<State>()) {
   auto& s = *s_;
@@ -185,24 +213,11 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   s.options = std::move(options);
   s.log = core::logger("train");
   const auto& c = s.config;
+  check_config(c);
   s.device = core::select_device(c.runtime.device, "runtime.device");
   s.pairs = parse_pairs(c.train.pairs, "train.pairs");
   s.eval_pair = parse_pair(c.eval.pair, "eval.pair");
   if (c.train.amp && !s.device.is_cuda()) core::fail("train.amp", "mixed precision needs a CUDA device");
-  auto require = [](const std::vector<std::string>& list, Modality m, const std::string& pair,
-                    const char* key, const char* where) {
-    if (std::find(list.begin(), list.end(), models::modality_name(m)) == list.end())
-      core::fail(where, pair + " needs " + models::modality_name(m) + " in " + key);
-  };
-  for (const auto& p : s.pairs) {
-    require(c.model.encoders, p.from, p.name(), "model.encoders", "train.pairs");
-    require(c.model.decoders, p.to, p.name(), "model.decoders", "train.pairs");
-  }
-  require(c.model.encoders, s.eval_pair.from, c.eval.pair, "model.encoders", "eval.pair");
-  if (s.eval_pair.to != Modality::kPose3d) core::fail("eval.pair", "must decode pose3d, got " + c.eval.pair);
-  if (c.model.joints_2d != 17 || c.model.joints_3d != 16)
-    core::fail("model", "the trainer feeds 17 2D joints and predicts 16 root-relative 3D joints "
-                        "(model.joints_2d: 17, model.joints_3d: 16)");
 
   fs::create_directories(s.checkpoint_dir());
   core::add_log_file(s.options.run_dir + "/train.log");
@@ -256,9 +271,9 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options)
   if (s.options.resume) {
     s.load(s.checkpoint_dir() + "/last.pt");
     s.log->info("resumed {} at epoch {}, step {}", s.options.run_dir, s.epoch + 1, s.step);
-  } else {
-    std::ofstream(s.options.run_dir + "/config.yaml") << core::to_yaml(s.config);
   }
+  // The resolved config, including a resumed run's --set overrides.
+  core::write_file_atomically(s.options.run_dir + "/config.yaml", core::to_yaml(s.config));
   s.train = s.train.to(s.device);
   s.test = s.test.to(s.device);
   if (s.uses_rgb) {
@@ -446,9 +461,8 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     }
     if (config.train.grad_clip > 0) {
       std::vector<torch::Tensor> params;
-      for (auto& g : opt.param_groups())
-        params.insert(params.end(), g.params().begin(), g.params().end());
-      torch::nn::utils::clip_grad_norm_(params, config.train.grad_clip);
+      for (auto& g : opt.param_groups()) params.insert(params.end(), g.params().begin(), g.params().end());
+      clip_gradient_norm(params, config.train.grad_clip);
     }
     opt.step();
     for (const auto& [name, value] : terms) {
@@ -591,12 +605,10 @@ TrainResult Trainer::run() {
     s.epoch = epoch_number;  // the saved state resumes at the next epoch
     s.seconds_before += seconds_since(start);
     s.save(s.checkpoint_dir() + "/last.pt");
-    if (improved) fs::copy_file(s.checkpoint_dir() + "/last.pt", s.checkpoint_dir() + "/best.pt",
-                                fs::copy_options::overwrite_existing);
+    if (improved) core::copy_file_atomically(s.checkpoint_dir() + "/last.pt", s.checkpoint_dir() + "/best.pt");
     if (c.train.keep_last > 0) {
-      fs::copy_file(s.checkpoint_dir() + "/last.pt",
-                    fmt::format("{}/epoch_{:04d}.pt", s.checkpoint_dir(), epoch_number),
-                    fs::copy_options::overwrite_existing);
+      core::copy_file_atomically(s.checkpoint_dir() + "/last.pt",
+                                 fmt::format("{}/epoch_{:04d}.pt", s.checkpoint_dir(), epoch_number));
       fs::remove(fmt::format("{}/epoch_{:04d}.pt", s.checkpoint_dir(), epoch_number - c.train.keep_last));
     }
     s.seconds_before -= seconds_since(start);

@@ -74,7 +74,15 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
     std::string args, message;
   };
   std::ofstream(dir + "/typo.yaml") << "train: {beta: {schedule: cyclic}}\n";
+  // Checks beyond single keys name the file too, and run before any data is read.
+  std::ofstream(dir + "/sweep.yaml") << "data: {file: " << dir << "/s.h5, train_subjects: [1], test_subjects: [9]}\n"
+                                     << "sweep: {model.image_size: [64, 100]}\n";
   std::vector<Case> cases = {
+      {"--config " + config + " --set model.image_size=100", "exp.yaml: model.image_size: must be 64, 128 or 256"},
+      {"--config " + config + " --set 'train.pairs=[pose2d->depth]'", "exp.yaml: train.pairs: unknown modality"},
+      {"--config " + config + " --set 'train.pairs=[pose3d->pose3d]'",
+       "exp.yaml: train.pairs: pose3d->pose3d needs pose3d in model.encoders"},
+      {"--config " + dir + "/sweep.yaml", "sweep.yaml (sweep: model.image_size=100): model.image_size: must be 64"},
       {"--config " + dir + "/typo.yaml",
        "typo.yaml: train.beta.schedule: expected one of constant|linear|cyclical, got \"cyclic\""},
       {"--config " + config + " --set train.epoch=3", "train.epoch: unknown key"},
@@ -87,7 +95,9 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
     int rc = test::run_command(test::tool_path("h36m-train") + " " + c.args + " --output " + dir + "/out", &out);
     EXPECT_EQ(rc, 2) << c.args << "\n" << out;
     EXPECT_NE(out.find(c.message), std::string::npos) << out;
+    EXPECT_EQ(out.find("training samples"), std::string::npos) << "data read before the check: " << out;
   }
+  EXPECT_FALSE(fs::exists(dir + "/out/experiment_000")) << "a sweep run trained before its grid was checked";
 }
 
 }  // namespace

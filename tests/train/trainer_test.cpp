@@ -153,6 +153,16 @@ TEST_F(TrainerTest, ResumeContinuesBitForBit) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_TRUE(torch::equal(a[i], b[i])) << "tensor " << i << " max diff " << (a[i] - b[i]).abs().max().item<double>();
+
+  // A resume with a changed config (h36m-train --resume DIR --set train.epochs=3)
+  // leaves that config in DIR/config.yaml, as in its checkpoints.
+  auto longer = c;
+  longer.train.epochs = c.train.epochs + 1;
+  Trainer(longer, {dir_ + "/parts", true, -1}).run();
+  auto saved = core::load_config<core::ExperimentConfig>(dir_ + "/parts/config.yaml");
+  EXPECT_EQ(saved.train.epochs, longer.train.epochs);
+  EXPECT_EQ(core::to_yaml(saved), core::to_yaml(longer));
+  EXPECT_FALSE(fs::exists(dir_ + "/parts/config.yaml.tmp"));
 }
 
 TEST_F(TrainerTest, InterruptSavesALoadableCheckpoint) {
@@ -367,7 +377,9 @@ TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
   const std::string config_path = dir_ + "/sweep.yaml";
   std::ofstream(config_path) << core::to_yaml(c)
                              << "sweep:\n  train.beta.max: [0.0001, 0.01]\n  model.latent_dim: [4, 8]\n";
-  EXPECT_EQ(run_sweep({config_path, {}, dir_ + "/sweep"}), 4);
+  auto sweep = run_sweep({config_path, {}, dir_ + "/sweep"});
+  EXPECT_EQ(sweep.runs, 4);
+  EXPECT_FALSE(sweep.interrupted);
   std::ifstream csv(dir_ + "/sweep/sweep_summary.csv");
   std::vector<std::string> lines;
   for (std::string line; std::getline(csv, line);) lines.push_back(line);

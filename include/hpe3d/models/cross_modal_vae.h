@@ -68,11 +68,14 @@ class CrossModalVAEImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CrossModalVAE);
 
+// Throws core::InputError naming the key (model.image_size, ...) for unknown
+// modality names or inconsistent options; make_model checks first.
+void check_model_config(const core::ModelConfig& config);
+
 // Builds the encoders, decoders and discriminator `config` asks for, under the
 // caller's torch::manual_seed, and loads config.rgb_encoder.pretrained if set
 // and `load_pretrained` (false where a checkpoint's weights follow, so that a
 // trained model needs no copy of the file it started from).
-// Throws core::InputError for unknown modality names or inconsistent options.
 CrossModalVAE make_model(const core::ModelConfig& config, bool load_pretrained = true);
 
 }  // namespace hpe3d::models

@@ -24,7 +24,13 @@ struct SweepOptions {
   std::string output_root;             // runs go to <output_root>/<name>_<i>
 };
 
-// Runs every combination; returns the number of runs.
-int run_sweep(const SweepOptions& options);
+struct SweepResult {
+  int runs = 0;              // rows of the summary
+  bool interrupted = false;  // Ctrl-C / SIGTERM stopped the last of them (its last.pt holds the state)
+};
+
+// Checks every combination's config, then runs them in order; an interrupted
+// run ends the sweep (the summary lists the runs so far).
+SweepResult run_sweep(const SweepOptions& options);
 
 }  // namespace hpe3d::train

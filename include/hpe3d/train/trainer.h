@@ -41,6 +41,12 @@ class NonFiniteLoss : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The checks of a config that need more than its own keys: modality names
+// and pairs against the model's encoders and decoders, image size, joints,
+// the 2D input. Throws core::InputError "<source>: <key>: ..." (no prefix
+// when `source` is empty). The Trainer runs them before reading any data.
+void check_config(const core::ExperimentConfig& config, const std::string& source = "");
+
 class Trainer {
  public:
   Trainer(core::ExperimentConfig config, TrainerOptions options);
