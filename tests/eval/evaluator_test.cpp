@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -175,6 +176,118 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
                          &out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_TRUE(std::filesystem::exists(dir + "/grid.png"));
+}
+
+// K > 1 samples of z from a real checkpoint: best-of-K and mean-of-K per
+// protocol, recomputed here from the model itself; the deterministic result
+// does not depend on K or the seed; seeded runs repeat, other seeds differ.
+TEST(Evaluator, HypothesesGiveBestAndMeanOfKSeeded) {
+  auto dir = test::temp_dir("eval_hypotheses");
+  data::SyntheticOptions synthetic;
+  synthetic.poses = 1000;
+  synthetic.subjects = {1, 9};
+  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  train::Trainer(small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
+  const std::vector<Protocol> all{Protocol::kP1, Protocol::kP2, Protocol::kP3};
+  EvalRequest request;
+  request.checkpoint = dir + "/run/checkpoints/best.pt";
+  request.options.protocols = all;
+  request.device = "cpu";  // the recomputation below draws z on the CPU
+  const auto k1 = run_evaluation(request);
+  request.options.hypotheses = 5;
+  request.options.seed = 11;
+  const auto k5 = run_evaluation(request);
+  const auto again = run_evaluation(request);
+  request.options.seed = 12;
+  const auto other_seed = run_evaluation(request);
+
+  ASSERT_EQ(k1.frames(), 2000);
+  EXPECT_TRUE(k1.best_of_k.empty());
+  EXPECT_TRUE(k1.mean_of_k.empty());
+  EXPECT_EQ(k5.hypotheses, 5);
+  auto k1_json = nlohmann::json::parse(to_json(k1)), k5_json = nlohmann::json::parse(to_json(k5));
+  EXPECT_EQ(k5_json["hypotheses"], 5);
+  for (auto p : all) {
+    const auto key = protocol_key(p);
+    SCOPED_TRACE(key);
+    const auto& det1 = k1.deterministic.at(p);
+    const auto& det5 = k5.deterministic.at(p);
+    ASSERT_EQ(k5.best_of_k.count(p), 1u);
+    ASSERT_EQ(k5.mean_of_k.count(p), 1u);
+    const auto& best = k5.best_of_k.at(p);
+    const auto& mean = k5.mean_of_k.at(p);
+    // K = 1 is the deterministic path, and K does not change it.
+    EXPECT_EQ(det5.mean_over_frames(), det1.mean_over_frames());
+    EXPECT_EQ(det5.mean_over_actions(), det1.mean_over_actions());
+    EXPECT_EQ(other_seed.deterministic.at(p).mean_over_frames(), det1.mean_over_frames()) << "no sampling in it";
+    EXPECT_FALSE(k1_json["protocols"][key].contains("best_of_k"));
+    EXPECT_FALSE(k1_json["protocols"][key].contains("mean_of_k"));
+    // Best of K is at most the mean of K, overall and per action.
+    EXPECT_EQ(best.count(), 2000);
+    EXPECT_EQ(mean.count(), 2000);
+    EXPECT_LT(best.mean_over_frames(), mean.mean_over_frames());
+    EXPECT_LE(best.mean_over_actions(), mean.mean_over_actions());
+    ASSERT_EQ(best.per_action().size(), det5.per_action().size());
+    for (const auto& [action, mm] : best.per_action()) EXPECT_LE(mm, mean.per_action().at(action)) << action;
+    // Seeded: the same seed repeats exactly, another seed samples other z.
+    EXPECT_EQ(again.best_of_k.at(p).mean_over_frames(), best.mean_over_frames());
+    EXPECT_EQ(again.mean_of_k.at(p).mean_over_frames(), mean.mean_over_frames());
+    EXPECT_GT(std::abs(other_seed.best_of_k.at(p).mean_over_frames() - best.mean_over_frames()), 1e-3);
+    EXPECT_GT(std::abs(other_seed.mean_of_k.at(p).mean_over_frames() - mean.mean_over_frames()), 1e-3);
+    // JSON: best_of_k / mean_of_k objects shaped like the deterministic one.
+    const auto& pj = k5_json["protocols"][key];
+    for (const char* kind : {"best_of_k", "mean_of_k"}) {
+      ASSERT_TRUE(pj.contains(kind)) << kind;
+      const auto& kj = pj[kind];
+      const auto& acc = std::string(kind) == "best_of_k" ? best : mean;
+      for (const char* field : {"per_action", "per_subject", "mean_over_actions", "mean_over_frames"})
+        EXPECT_TRUE(kj.contains(field)) << kind << "." << field;
+      ASSERT_EQ(kj["per_action"].size(), pj["per_action"].size()) << kind;
+      for (const auto& [name, value] : pj["per_action"].items()) {
+        ASSERT_TRUE(kj["per_action"].contains(name)) << kind << " lacks action " << name;
+        EXPECT_TRUE(kj["per_action"][name].is_number());
+      }
+      EXPECT_EQ(kj["per_subject"].size(), pj["per_subject"].size());
+      EXPECT_NEAR(kj["mean_over_frames"].get<double>(), acc.mean_over_frames(), 1e-9);
+      EXPECT_NEAR(kj["mean_over_actions"].get<double>(), acc.mean_over_actions(), 1e-9);
+      EXPECT_FALSE(kj.contains("best_of_k")) << "no nesting";
+    }
+  }
+
+  // An independent recomputation from the model: seed, posterior, K draws of
+  // z (all 2000 poses fit one batch, so the draws come in this order).
+  auto model = load_trained_model(request.checkpoint, "cpu");
+  auto split = data::load_split(dir + "/s.h5", {model.config.data.test_subjects, model.config.data.test_stride,
+                                                model.config.data.root_centre_2d, model.config.data.input_2d});
+  ASSERT_EQ(split.size(), 2000);
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(11);
+  auto posterior = model.model->encode(models::Modality::kPose2d,
+                                       model.input(models::Modality::kPose2d, split.pose2d, split.pose3d));
+  auto gt = add_root(split.pose3d);
+  std::vector<torch::Tensor> per_k;
+  for (int k = 0; k < 5; ++k) {
+    auto z = model.model->reparameterize(posterior, true);
+    auto pose = add_root(model.norm3d.denormalize(model.model->decode(models::Modality::kPose3d, z)).view({-1, 16, 3}));
+    per_k.push_back(pose_errors(pose, gt, Protocol::kP1));
+  }
+  auto errors = torch::stack(per_k);  // [K, N]
+  EXPECT_NEAR(k5.best_of_k.at(Protocol::kP1).mean_over_frames(), std::get<0>(errors.min(0)).mean().item<double>(),
+              1e-3);
+  EXPECT_NEAR(k5.mean_of_k.at(Protocol::kP1).mean_over_frames(), errors.mean().item<double>(), 1e-3);
+
+  // The tool: --hypotheses 3 --format json carries the same objects.
+  std::string out;
+  int rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint +
+                                 " --device cpu --hypotheses 3 --seed 4 --protocols 1 --format json --out " + dir + "/r.json",
+                             &out);
+  ASSERT_EQ(rc, 0) << out;
+  auto tool_json = nlohmann::json::parse(std::ifstream(dir + "/r.json"));
+  EXPECT_EQ(tool_json["hypotheses"], 3);
+  EXPECT_LE(tool_json["protocols"]["p1"]["best_of_k"]["mean_over_frames"].get<double>(),
+            tool_json["protocols"]["p1"]["mean_of_k"]["mean_over_frames"].get<double>());
+  EXPECT_NEAR(tool_json["protocols"]["p1"]["mean_over_frames"].get<double>(),
+              k1.deterministic.at(Protocol::kP1).mean_over_frames(), 1e-6);
 }
 
 TEST(Evaluator, DetectedTwoDInputReplacesTheGroundTruth) {
