@@ -124,7 +124,7 @@ int64_t ImageBatches::skipped() const {
   return skipped_;
 }
 
-torch::Tensor ImageBatches::crop(int64_t row, const CropAugment& augment, CropTransform* transform, bool* valid) {
+cv::Mat ImageBatches::read_crop(int64_t row, CropTransform* transform, bool* valid) {
   const int s = options_.size;
   CropTransform t;
   bool ok = true;
@@ -164,10 +164,9 @@ torch::Tensor ImageBatches::crop(int64_t row, const CropAugment& augment, CropTr
     std::lock_guard<std::mutex> lock(mutex_);
     ++skipped_;
   }
-  augment_crop(rgb, augment, &t);
-  if (transform) *transform = t;
-  if (valid) *valid = ok;
-  return torch::from_blob(rgb.data, {s, s, 3}, torch::kUInt8).clone();
+  *transform = t;
+  *valid = ok;
+  return rgb;
 }
 
 ImageBatch ImageBatches::make(const ImageRequest& r) {
@@ -176,6 +175,7 @@ ImageBatch ImageBatches::make(const ImageRequest& r) {
   auto images = torch::empty({b, options_.size, options_.size, 3}, torch::kUInt8);
   out.valid = torch::empty({b}, torch::kBool);
   out.transform = torch::empty({b, 4}, torch::kFloat64);
+  out.pose_jitter = torch::empty({b, 4}, torch::kFloat64);
   auto rows = r.rows.to(torch::kCPU).to(torch::kLong).contiguous();
   auto flips = r.flips.defined() ? r.flips.to(torch::kCPU).to(torch::kBool).contiguous() : torch::Tensor();
   for (int64_t i = 0; i < b; ++i) {
@@ -183,9 +183,13 @@ ImageBatch ImageBatches::make(const ImageRequest& r) {
     a.flip = flips.defined() && flips[i].item<bool>();
     CropTransform t;
     bool ok = true;
-    images[i] = crop(rows[i].item<int64_t>(), a, &t, &ok);
+    cv::Mat rgb = read_crop(rows[i].item<int64_t>(), &t, &ok);
+    const auto j = pose_jitter(a, t, options_.size);
+    augment_crop(rgb, a, &t);
+    images[i] = torch::from_blob(rgb.data, {options_.size, options_.size, 3}, torch::kUInt8);
     out.valid[i] = ok;
     out.transform[i] = torch::tensor({t.sx, t.sy, t.tx, t.ty}, torch::kFloat64);
+    out.pose_jitter[i] = torch::tensor({j.sx, j.sy, j.tx, j.ty}, torch::kFloat64);
   }
   out.images = images.permute({0, 3, 1, 2}).contiguous();
   return out;
@@ -257,7 +261,7 @@ PoseSplit require_images(const PoseSplit& split, const std::string& pose_file, c
     const auto path = fs::path(options.root) / split.image[i];
     if (fs::exists(path)) continue;
     if (options.missing == "error")
-      core::fail(path.string(), "no such image (" + key + ".missing: error; skip drops such samples)");
+      core::fail(path.string(), "no such image (data.images.missing: error; skip drops such samples)");
     keep[static_cast<int64_t>(i)] = false;
     ++missing;
   }
@@ -265,6 +269,12 @@ PoseSplit require_images(const PoseSplit& split, const std::string& pose_file, c
   core::logger("data")->warn("{}: {} of {} samples have no image under {}: skipped", pose_file, missing,
                              split.size(), options.root);
   return select_samples(split, keep);
+}
+
+torch::Tensor jitter_pose2d(const torch::Tensor& pose2d, const torch::Tensor& pose_jitter, bool root_centred) {
+  auto j = pose_jitter.to(pose2d.device(), pose2d.scalar_type());
+  auto moved = pose2d * j.narrow(1, 0, 2).unsqueeze(1);
+  return root_centred ? moved : moved + j.narrow(1, 2, 2).unsqueeze(1);  // a shift leaves root-centred poses alone
 }
 
 torch::Tensor readable_rows(const ImageBatch& batch, const torch::Device& device) {

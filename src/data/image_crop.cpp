@@ -32,6 +32,13 @@ Window window(const std::array<float, 4>& box, double frame_scale) {
   return {static_cast<int>(std::lround(cx - 0.5 * n)), static_cast<int>(std::lround(cy - 0.5 * n)), n};
 }
 
+// The zoom by a.scale about the crop's centre, then the shift by a fraction of
+// the side: crop px u -> a.scale * u + offset.
+std::array<double, 2> jitter_offset(const CropAugment& a, double size) {
+  const double c = 0.5 * (size - 1);
+  return {c - a.scale * c - a.shift_x * size, c - a.scale * c - a.shift_y * size};
+}
+
 }  // namespace
 
 CropTransform crop_transform(const std::array<float, 4>& box, double frame_scale, int size) {
@@ -70,11 +77,16 @@ CropAugment draw_augment(const AugmentRanges& ranges, uint64_t seed) {
   return a;
 }
 
+CropTransform pose_jitter(const CropAugment& a, const CropTransform& crop, int size) {
+  // sx p' + tx = scale (sx p + tx) + offset, the same along y.
+  const auto [ox, oy] = jitter_offset(a, size);
+  return {a.scale, a.scale, (a.scale * crop.tx + ox - crop.tx) / crop.sx, (a.scale * crop.ty + oy - crop.ty) / crop.sy};
+}
+
 void augment_crop(cv::Mat& crop, const CropAugment& a, CropTransform* transform) {
-  const double size = crop.cols, c = 0.5 * (size - 1);
+  const double size = crop.cols;
   if (a.scale != 1.0 || a.shift_x != 0.0 || a.shift_y != 0.0) {
-    // Zoom by `scale` about the centre, then move the content by the shift.
-    const double tx = c - a.scale * c - a.shift_x * size, ty = c - a.scale * c - a.shift_y * size;
+    const auto [tx, ty] = jitter_offset(a, size);
     cv::Mat m = (cv::Mat_<double>(2, 3) << a.scale, 0, tx, 0, a.scale, ty);
     cv::Mat out;
     cv::warpAffine(crop, out, m, crop.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));

@@ -401,6 +401,16 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
   auto idx = perm.narrow(0, batch_in_epoch * bs, bs);
   auto p2 = train.pose2d.index_select(0, idx);
   auto p3 = train.pose3d.index_select(0, idx);
+  torch::Tensor images, keep;
+  if (std::any_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); })) {
+    const double before = train_images->wait_seconds();
+    auto batch = train_images->next();
+    data_wait_seconds += train_images->wait_seconds() - before;
+    images = batch.images.to(device);
+    // The crops' zoom and shift move the 2D pose too (before the flip, as in the crops).
+    p2 = data::jitter_pose2d(p2, batch.pose_jitter, config.data.root_centre_2d);
+    keep = data::readable_rows(batch, device);  // data.images.missing: skip
+  }
   if (config.data.flip) {
     auto f2 = p2.clone(), f3 = p3.clone();
     data::flip_batch(f2, f3, train.centre_x.index_select(0, idx), config.data.root_centre_2d);
@@ -408,18 +418,11 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     p2 = torch::where(mask, f2, p2);
     p3 = torch::where(mask, f3, p3);
   }
-  torch::Tensor images;
-  if (std::any_of(active.begin(), active.end(), [&](size_t i) { return reads_rgb(pairs[i]); })) {
-    const double before = train_images->wait_seconds();
-    auto batch = train_images->next();
-    data_wait_seconds += train_images->wait_seconds() - before;
-    images = batch.images.to(device);
-    if (auto keep = data::readable_rows(batch, device); keep.defined()) {  // data.images.missing: skip
-      if (keep.numel() < 2) return;  // batch norm needs two samples: no step on this batch
-      p2 = p2.index_select(0, keep);
-      p3 = p3.index_select(0, keep);
-      images = images.index_select(0, keep);
-    }
+  if (keep.defined()) {
+    if (keep.numel() < 2) return;  // batch norm needs two samples: no step on this batch
+    p2 = p2.index_select(0, keep);
+    p3 = p3.index_select(0, keep);
+    images = images.index_select(0, keep);
   }
   const double lr_now = lr->lr(step, epoch_position);
   for (auto& o : optimizers) LrSchedule::apply(*o, lr_now);

@@ -77,6 +77,33 @@ TEST(ImageBatches, WorkersReturnBatchesInOrderAsTheCallingThreadMakesThem) {
   EXPECT_GE(batches.wait_seconds(), 0.0);
 }
 
+// Zoom and shift jitter moves the 2D pose with the crop: through the plain
+// crop's transform the moved pose lands where the augmented crop shows the
+// original joints; root-centred poses only scale.
+TEST(ImageBatches, JitterMovesThe2DPoseWithTheCrop) {
+  ImageFixture fx("image_batches_jitter");
+  auto split = load_split(fx.file, {});
+  ImageBatches batches(split, fx.file, fx.options, {0.2, 0.1, 0.0});
+  auto rows = torch::arange(0, 6, torch::kLong);
+  auto augmented = batches.load({rows, {}, 5, true});
+  auto plain = batches.load({rows, {}, 5, false});
+  EXPECT_TRUE(torch::equal(plain.pose_jitter, torch::tensor({1.0, 1.0, 0.0, 0.0}, torch::kFloat64).expand({6, 4})));
+  auto pose2d = split.pose2d.index_select(0, rows).to(torch::kFloat64);
+  auto moved = jitter_pose2d(pose2d, augmented.pose_jitter, false);
+  EXPECT_GT((moved - pose2d).abs().max().item<double>(), 1.0) << "the jitter moved nothing";
+  auto as_transform = [](const torch::Tensor& t) {
+    return CropTransform{t[0].item<double>(), t[1].item<double>(), t[2].item<double>(), t[3].item<double>()};
+  };
+  for (int64_t i = 0; i < 6; ++i) {
+    auto expected = as_transform(augmented.transform[i]).apply(pose2d[i]);
+    auto got = as_transform(plain.transform[i]).apply(moved[i]);
+    EXPECT_LT((got - expected).abs().max().item<double>(), 1e-9) << "row " << i;
+  }
+  auto root = pose2d.narrow(1, 0, 1);
+  auto centred = jitter_pose2d(pose2d - root, augmented.pose_jitter, true);
+  EXPECT_TRUE(torch::allclose(centred, moved - moved.narrow(1, 0, 1), 1e-12, 1e-9));
+}
+
 TEST(ImageBatches, FlipMirrorsTheCropAndTheCacheEqualsDecoding) {
   ImageFixture fx("image_batches_cache");
   auto split = load_split(fx.file, {});

@@ -118,6 +118,21 @@ TEST(ImageCrop, AugmentationKeepsTheTransformExactAndFlipsMirror) {
   augment_crop(flipped, only_flip);
   cv::flip(plain, mirror, 1);
   EXPECT_EQ(cv::norm(flipped, mirror, cv::NORM_INF), 0.0);
+  // The pose moved by pose_jitter sits, through the plain transform, where the
+  // zoomed and shifted crop (as measured with a dot) shows the original point.
+  CropAugment zoom;
+  zoom.scale = 1.15;
+  zoom.shift_x = -0.04;
+  zoom.shift_y = 0.06;
+  const CropTransform plain_t = crop_transform(box, 1.0, 128);
+  const CropTransform jitter = pose_jitter(zoom, plain_t, 128);
+  EXPECT_EQ(jitter.sx, zoom.scale);
+  for (auto [x, y] : {std::pair{450, 400}, std::pair{520, 700}, std::pair{380, 300}}) {
+    auto seen = dot_in_crop(frame_size, x, y, box, 1.0, 128, &zoom);
+    auto q = plain_t.apply(jitter.apply(torch::tensor({double(x), double(y)}, torch::kFloat64)));
+    EXPECT_NEAR(seen.x, q[0].item<double>(), 0.5);
+    EXPECT_NEAR(seen.y, q[1].item<double>(), 0.5);
+  }
   // Seeded draws.
   auto b = draw_augment({0.2, 0.1, 0.3}, 7), c = draw_augment({0.2, 0.1, 0.3}, 8);
   EXPECT_EQ(draw_augment({0.2, 0.1, 0.3}, 7).contrast, b.contrast);

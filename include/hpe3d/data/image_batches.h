@@ -52,6 +52,8 @@ struct ImageBatch {
   torch::Tensor valid;      // [B] bool: false where the image was unreadable (missing: skip) - a black crop,
                             // which consumers drop (readable_rows)
   torch::Tensor transform;  // [B, 4] float64: sx, sy, tx, ty of each CropTransform (camera px -> crop px)
+  torch::Tensor pose_jitter;  // [B, 4] float64: each crop's zoom and shift as a camera px -> camera px map
+                              // (pose_jitter in image_crop.h; identity without augmentation)
 };
 
 class ImageBatches {
@@ -73,9 +75,6 @@ class ImageBatches {
 
   // One batch made on the calling thread (tests, figures).
   ImageBatch load(const ImageRequest& request);
-  // uint8 [S, S, 3] RGB crop of split row `row`; false in *valid for an
-  // unreadable image (missing: skip).
-  torch::Tensor crop(int64_t row, const CropAugment& augment, CropTransform* transform, bool* valid);
 
   double wait_seconds() const { return wait_seconds_; }  // time next() blocked, in all
   int64_t skipped() const;                              // unreadable images replaced by black crops
@@ -84,6 +83,9 @@ class ImageBatches {
  private:
   void work();
   ImageBatch make(const ImageRequest& request);
+  // RGB S x S crop of split row `row`, unaugmented, and its transform; false
+  // in *valid for an unreadable image (missing: skip; a black crop).
+  cv::Mat read_crop(int64_t row, CropTransform* transform, bool* valid);
 
   const PoseSplit& split_;
   std::string pose_file_;
@@ -103,6 +105,11 @@ class ImageBatches {
   double wait_seconds_ = 0.0;
   std::vector<std::thread> threads_;
 };
+
+// The 2D poses [B, 17, 2] (camera px, unflipped) moved as the batch's crops
+// were zoomed and shifted, so that 2D input and image agree; root-centred
+// poses only scale.
+torch::Tensor jitter_pose2d(const torch::Tensor& pose2d, const torch::Tensor& pose_jitter, bool root_centred);
 
 // Indices [K] int64 on `device` of the rows of `batch` whose image was read,
 // or an undefined tensor when all were (nothing to drop: the usual case).

@@ -51,6 +51,14 @@ struct AugmentRanges {
 // Seeded draw (flip is the caller's: it must match the pose flip).
 CropAugment draw_augment(const AugmentRanges& ranges, uint64_t seed);
 
+// The crop's zoom and shift of `a` carried over to the 2D pose, in camera
+// pixels (p -> (sx p + tx, sy p + ty), sx = sy = a.scale): the unaugmented
+// transform `crop` maps the moved pose where the augmented crop shows the
+// original one. It is the pose a camera with zoomed and shifted intrinsics
+// would see, so the camera-frame 3D pose stays as it is. The flip is not in
+// it: the pose flip (flip_batch) mirrors the pose.
+CropTransform pose_jitter(const CropAugment& a, const CropTransform& crop, int size);
+
 // Applies `a` to an RGB or BGR 8-bit crop in place; `transform` (if given)
 // is updated so that it still maps the sample's camera pixels (as in the
 // file, unflipped) into the augmented crop: after a flip joint j lands where
