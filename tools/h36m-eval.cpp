@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", request.options.seed, "sampling seed");
   app.add_option("--pair", request.options.pair, "encoder->decoder pair to evaluate");
-  app.add_option("--device", request.device, "auto | cpu | cuda");
+  app.add_option("--device", request.device, "auto | cpu | cuda (default: the checkpoint's runtime.device)");
   app.add_option("--format", format, "md | csv | json");
   app.add_flag("--per-subject", per_subject, "add per-subject rows (md, csv)");
   app.add_option("--out", out, "write the table here instead of stdout");

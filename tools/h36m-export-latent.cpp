@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--stride", o.stride, "every N-th frame");
   app.add_option("--out", o.out, "output .h5")->required();
   app.add_option("--csv", o.csv, "also write a CSV");
-  app.add_option("--device", o.device, "auto | cpu | cuda");
+  app.add_option("--device", o.device, "auto | cpu | cuda (default: the checkpoint's runtime.device)");
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
   return core::run_tool("h36m-export-latent", [&] {
     eval::export_latents(o);

@@ -27,7 +27,8 @@ TrainedModel load_trained_model(const std::string& path, const std::string& devi
     core::fail(path, std::string("stored config is not valid YAML: ") + e.what());
   }
   t.config = core::config_from_yaml<core::ExperimentConfig>(root, path + " (stored config)");
-  t.device = core::select_device(device);
+  t.device = device.empty() ? core::select_device(t.config.runtime.device, path + " (stored runtime.device)")
+                            : core::select_device(device);
   const auto& encoders = t.config.model.encoders;
   core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);

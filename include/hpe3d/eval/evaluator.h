@@ -65,7 +65,7 @@ struct EvalRequest {
   std::string input_2d;       // "gt" | "det/<name>"; default: the checkpoint's data.input_2d
   std::string image_root;     // rgb pairs: default the checkpoint's data.images.root
   std::string image_cache;    // rgb pairs: default the checkpoint's data.images.cache
-  std::string device = "auto";
+  std::string device;  // "": the checkpoint's runtime.device
   EvalOptions options;
 };
 

@@ -17,7 +17,7 @@ struct LatentExportOptions {
   int stride = 1;
   std::string out;             // .h5
   std::string csv;             // optional
-  std::string device = "auto";
+  std::string device;  // "": the checkpoint's runtime.device
 };
 
 // Returns the number of samples written.

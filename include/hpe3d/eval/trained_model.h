@@ -29,7 +29,8 @@ struct TrainedModel {
 };
 
 // Throws core::InputError naming the file for a missing, foreign or
-// mismatching checkpoint. The model is put in eval mode on `device`.
-TrainedModel load_trained_model(const std::string& path, const std::string& device = "auto");
+// mismatching checkpoint. The model is put in eval mode on `device` (auto,
+// cpu, cuda; "": the checkpoint's runtime.device).
+TrainedModel load_trained_model(const std::string& path, const std::string& device = "");
 
 }  // namespace hpe3d::eval
