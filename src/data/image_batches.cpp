@@ -103,6 +103,13 @@ ImageBatches::ImageBatches(const PoseSplit& split, const std::string& pose_file,
       core::fail(options_.cache, std::to_string(shape[0]) + " crops, but " + pose_file_ + " has " +
                                      std::to_string(pose_rows) + " rows (a cache of another file? rewrite it with "
                                      "h36m-prepare cache-crops)");
+    // Crops of other boxes (images attached again with another margin, say) are stale.
+    if (!f.exists("/bbox"))
+      core::fail(options_.cache, "has no /bbox (written by an older hpe3d): rewrite it with h36m-prepare cache-crops");
+    auto boxes = f.read("/bbox", torch::kFloat32).index_select(0, split_.file_row.cpu());
+    if (!torch::equal(boxes, split_.bbox.cpu()))
+      core::fail(options_.cache, "its crops were cut from other boxes than " + pose_file_ +
+                                     " now holds (images attached again?): rewrite it with h36m-prepare cache-crops");
     cache_->valid = f.read("/valid", torch::kUInt8);
   } else if (split_.image.empty()) {
     core::fail(pose_file_ + ": /image", "no images attached (h36m-prepare attach-images or render)");
@@ -308,6 +315,7 @@ int64_t write_crop_cache(const CropCacheOptions& o) {
     f.create_appendable("/crops", torch::kUInt8, {s, s, 3}, 1, 4);
     f.create_appendable("/transform", torch::kFloat64, {4}, 4096);
     f.create_appendable("/valid", torch::kUInt8, {}, 4096);
+    f.write("/bbox", split.bbox.contiguous());
     ImageBatches batches(split, o.data, images);
     const int64_t count = (n + batch - 1) / batch;
     batches.start(count, [&](int64_t b) {

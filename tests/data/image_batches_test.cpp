@@ -141,6 +141,18 @@ TEST(ImageBatches, FlipMirrorsTheCropAndTheCacheEqualsDecoding) {
     EXPECT_NE(std::string(e.what()).find("24 crops, but " + fx.dir + "/other.h5 has 28 rows"), std::string::npos)
         << e.what();
   }
+  // A cache whose boxes are no longer the file's (images attached again) is stale.
+  {
+    auto moved = test_split;
+    moved.bbox = moved.bbox.clone();
+    moved.bbox[0][0] += 1;
+    try {
+      ImageBatches stale(moved, fx.file, cached_options);
+      FAIL() << "expected core::InputError";
+    } catch (const core::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("cut from other boxes"), std::string::npos) << e.what();
+    }
+  }
   // A cache of another size is refused, naming the key.
   cached_options.size = 64;
   try {

@@ -127,7 +127,8 @@ torch::Tensor imagenet_normalize(const torch::Tensor& images);
 torch::Tensor to_unit_range(const torch::Tensor& images);
 
 // The crop cache: /crops uint8 [N, S, S, 3] RGB (chunked per crop, deflate),
-// /valid uint8 [N], /transform float64 [N, 4] (camera px -> crop px), root
+// /valid uint8 [N], /transform float64 [N, 4] (camera px -> crop px), /bbox
+// float32 [N, 4] (the boxes cut, checked against the pose file's), root
 // attributes format "hpe3d-crops", size, rows, source. Rows follow the pose
 // file's rows; crops are unaugmented.
 struct CropCacheOptions {
