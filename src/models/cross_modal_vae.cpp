@@ -185,13 +185,15 @@ CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
       model->set_discriminator(m, ImageDiscriminator(ImageDiscriminatorOptions()
                                                          .image_size(c.image_size)
                                                          .feature_layer(d.feature_layer)
-                                                         .spectral_norm(d.spectral_norm)));
+                                                         .spectral_norm(d.spectral_norm)
+                                                         .batch_norm(d.kind != "wgan_gp")));
     } else {
       model->set_discriminator(m, PoseDiscriminator(PoseDiscriminatorOptions(joints(m) * dims(m))
                                                         .hidden(d.hidden)
                                                         .layers(d.layers)
                                                         .feature_layer(d.feature_layer)
-                                                        .spectral_norm(d.spectral_norm)));
+                                                        .spectral_norm(d.spectral_norm)
+                                                        .batch_norm(d.kind != "wgan_gp")));
     }
   }
   return model;

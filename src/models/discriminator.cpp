@@ -42,7 +42,7 @@ ImageDiscriminatorImpl::ImageDiscriminatorImpl(const ImageDiscriminatorOptions& 
       convs_.push_back(register_module(
           "conv" + id, nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(2).padding(1))));
     }
-    bool bn = !options.spectral_norm() && i > 0;  // DCGAN: no BN on the first layer
+    bool bn = options.batch_norm() && !options.spectral_norm() && i > 0;  // DCGAN: no BN on the first layer
     bns_.push_back(bn ? register_module("bn" + id, nn::BatchNorm2d(out))
                       : nn::BatchNorm2d{nullptr});
     channels_.push_back(out);
@@ -83,7 +83,7 @@ PoseDiscriminatorImpl::PoseDiscriminatorImpl(const PoseDiscriminatorOptions& opt
     std::string id = std::to_string(i + 1);
     linears_.push_back(
         register_module("linear" + id, make_linear(in, options.hidden(), options.spectral_norm())));
-    bool bn = !options.spectral_norm() && i > 0;
+    bool bn = options.batch_norm() && !options.spectral_norm() && i > 0;
     bns_.push_back(bn ? register_module("bn" + id, nn::BatchNorm1d(options.hidden()))
                       : nn::BatchNorm1d{nullptr});
     in = options.hidden();

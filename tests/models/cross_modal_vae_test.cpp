@@ -44,6 +44,17 @@ TEST(CrossModalVAE, MakeModelBuildsWhatTheConfigAsks) {
   EXPECT_EQ(model->vae_parameters().size() + model->discriminator_parameters().size(),
             model->parameters().size());
   EXPECT_FALSE(model->discriminator_parameters().empty());
+  // A BCE discriminator has batch norm; a WGAN-GP critic has none.
+  auto has_bn = [](CrossModalVAE& m) {
+    for (auto& p : m->named_parameters())
+      if (p.key().find("discriminator_rgb.bn") == 0) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_bn(model));
+  c.discriminator.kind = "wgan_gp";
+  auto critic_model = make_model(c);
+  EXPECT_FALSE(has_bn(critic_model));
+  c.discriminator.kind = "bce";
 
   // Every pair runs, with the documented shapes.
   model->train();

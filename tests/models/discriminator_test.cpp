@@ -64,6 +64,26 @@ TEST(Discriminator, PoseShapesFeaturesAndBackward) {
   EXPECT_THROW(disc(torch::randn({5, 17, 3})), c10::Error);
 }
 
+// Without batch norm (a WGAN-GP critic) each sample's logit depends on that
+// sample alone, in training mode too, so a per-sample gradient penalty holds.
+TEST(Discriminator, WithoutBatchNormSamplesAreJudgedAlone) {
+  torch::manual_seed(2);
+  auto independent = [](auto& disc, torch::Tensor x) {
+    disc->train();
+    auto before = disc(x).logits[0].clone();
+    x[1] += 5;
+    return torch::allclose(disc(x).logits[0], before, 0, 1e-6);
+  };
+  PoseDiscriminator pose_bn(PoseDiscriminatorOptions(48).hidden(32));
+  PoseDiscriminator pose_plain(PoseDiscriminatorOptions(48).hidden(32).batch_norm(false));
+  ImageDiscriminator image_plain(ImageDiscriminatorOptions().batch_norm(false));
+  EXPECT_FALSE(independent(pose_bn, torch::randn({4, 48})));
+  EXPECT_TRUE(independent(pose_plain, torch::randn({4, 48})));
+  EXPECT_TRUE(independent(image_plain, torch::randn({3, 3, 64, 64})));
+  for (auto& p : pose_plain->named_parameters()) EXPECT_NE(p.key().rfind("bn", 0), 0u) << p.key();
+  for (auto& p : image_plain->named_parameters()) EXPECT_NE(p.key().rfind("bn", 0), 0u) << p.key();
+}
+
 TEST(Discriminator, LogitsAreUnboundedNoSigmoid) {
   torch::manual_seed(2);
   PoseDiscriminator disc(PoseDiscriminatorOptions(48).hidden(32));

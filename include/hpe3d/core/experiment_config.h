@@ -31,7 +31,7 @@ template <class V>
 void visit_config(V& v, DiscriminatorConfig& c) {
   v.field("enabled", c.enabled, "VAE-GAN: train a discriminator on the decoded modality");
   v.field("modality", c.modality, "decoded modality it judges", Choices{"rgb", "pose3d", "pose2d"});
-  v.field("kind", c.kind, "critic loss", Choices{"bce", "wgan_gp"});
+  v.field("kind", c.kind, "critic loss (wgan_gp: the critic has no batch norm)", Choices{"bce", "wgan_gp"});
   v.field("spectral_norm", c.spectral_norm, "spectral-normalised layers (no batch norm)");
   v.field("feature_layer", c.feature_layer, "layer l whose features give the learned-similarity loss",
           Range{1, 100});

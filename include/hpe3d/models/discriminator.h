@@ -3,7 +3,9 @@
 // Outputs raw logits (no sigmoid): use BCE-with-logits or a WGAN-GP critic
 // loss. Both are twice differentiable (gradient penalty). With
 // spectral_norm = true every weight layer is spectrally normalised
-// (spectral_norm.h) and batch norm is left out.
+// (spectral_norm.h) and batch norm is left out; batch_norm = false leaves it
+// out too, as a WGAN-GP critic needs (its gradient penalty is per sample,
+// which batch statistics break; Gulrajani et al. 2017).
 #include <torch/torch.h>
 
 namespace hpe3d::models {
@@ -20,6 +22,7 @@ struct ImageDiscriminatorOptions {
             base_channels) = 64;          // channels of the first conv, doubled per layer up to 512
   TORCH_ARG(int64_t, feature_layer) = 3;  // 1-based conv layer whose output is `features`
   TORCH_ARG(bool, spectral_norm) = false;
+  TORCH_ARG(bool, batch_norm) = true;      // from layer 2 on, unless spectral_norm
 };
 
 // n = log2(S / 8) layers of Conv2d(k=4, s=2, p=1) [+ BN from layer 2 on] +
@@ -49,6 +52,7 @@ struct PoseDiscriminatorOptions {
   TORCH_ARG(int64_t, layers) = 3;
   TORCH_ARG(int64_t, feature_layer) = 3;  // 1-based hidden layer whose output is `features`
   TORCH_ARG(bool, spectral_norm) = false;
+  TORCH_ARG(bool, batch_norm) = true;      // from layer 2 on, unless spectral_norm
 };
 
 // `layers` x (Linear [+ BN from layer 2 on] + LeakyReLU(0.2)), then Linear(hidden -> 1).
