@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--protocols", protocols, "protocols among 1,2,3");
   app.add_option("--joints", request.options.joints, "17 (root in the mean) or 16")->check(CLI::IsMember({16, 17}));
   app.add_option("--hypotheses", request.options.hypotheses, "K samples of z: best-of-K and mean-of-K")
-      ->check(CLI::PositiveNumber);
+      ->check(core::positive_integer());
   app.add_option("--seed", request.options.seed, "sampling seed");
   app.add_option("--pair", request.options.pair, "encoder->decoder pair to evaluate");
   app.add_option("--device", request.device, "auto | cpu | cuda (default: the checkpoint's runtime.device)");

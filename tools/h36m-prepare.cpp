@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   cmd_martinez->add_option("--cameras", martinez.cameras, "cameras.h5")->required();
   cmd_martinez->add_option("--out", out, "output pose file (.h5)")->required();
   cmd_martinez->add_option("--subjects", martinez.subjects, "subject ids")->delimiter(',');
-  cmd_martinez->add_option("--stride", martinez.stride, "keep every N-th frame")->check(CLI::PositiveNumber);
+  cmd_martinez->add_option("--stride", martinez.stride, "keep every N-th frame")->check(core::positive_integer());
 
   data::BvhSourceOptions bvh;
   bool cmu_default = false;
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   cmd_render->add_option("--data", render.data, "pose file (.h5); /image and /bbox are attached")->required();
   cmd_render->add_option("--out", render.out_dir, "image root to write the JPEGs under")->required();
   cmd_render->add_option("--size", render.size, "frame scale = size / 500 (128: 256x256 from 1000x1000)");
-  cmd_render->add_option("--stride", render.stride, "every N-th frame of each sequence")->check(CLI::PositiveNumber);
+  cmd_render->add_option("--stride", render.stride, "every N-th frame of each sequence")->check(core::positive_integer());
   cmd_render->add_option("--seed", render.seed, "background seed");
   cmd_render->add_option("--quality", render.jpeg_quality, "JPEG quality")->check(CLI::Range(1, 100));
   cmd_render->add_option("--margin", render.margin, "box margin of the attached /bbox");
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   cmd_cache->add_option("--data", cache.data, "pose file (.h5) with /image and /bbox")->required();
   cmd_cache->add_option("--image-root", cache.images.root, "folder the image paths are relative to")->required();
   cmd_cache->add_option("--size", cache.images.size, "crop side in px (model.image_size)")->required();
-  cmd_cache->add_option("--workers", cache.images.workers, "decoding threads")->check(CLI::PositiveNumber);
+  cmd_cache->add_option("--workers", cache.images.workers, "decoding threads")->check(core::positive_integer());
   cmd_cache->add_option("--out", cache.out, "crop cache (.h5)")->required();
 
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;

@@ -75,6 +75,8 @@ TEST(ConfigYaml, ErrorsNameTheFileAndKeyPath) {
             path + ": train.beta.schedule: expected one of constant|linear|cyclical, got \"cyclic\"");
   path = write("unknown.yaml", "train:\n  epoch: 3\n");
   EXPECT_EQ(error_of(path), path + ": train.epoch: unknown key");
+  path = write("twice.yaml", "train: {epochs: 1, epochs: 2}\n");
+  EXPECT_EQ(error_of(path), path + ": train.epochs: key given twice");
   path = write("type.yaml", "train:\n  epochs: many\n");
   EXPECT_EQ(error_of(path), path + ": train.epochs: expected an integer, got \"many\"");
   path = write("range.yaml", "train:\n  epochs: 0\n");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -87,7 +88,8 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
        "typo.yaml: train.beta.schedule: expected one of constant|linear|cyclical, got \"cyclic\""},
       {"--config " + config + " --set train.epoch=3", "train.epoch: unknown key"},
       {"--resume " + dir + "/nothing", "not a run directory"},
-      {"--config " + config + " --bogus", "The following argument was not expected: --bogus"},
+      {"--config " + config + " --bogus", "The following argument was not expected: --bogus (see --help)"},
+      {"--config " + config + " --benchmark x", "--benchmark"},
   };
   if (!torch::cuda::is_available()) cases.push_back({"--config " + config + " --device cuda", "CUDA requested"});
   for (const auto& c : cases) {
@@ -96,6 +98,8 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
     EXPECT_EQ(rc, 2) << c.args << "\n" << out;
     EXPECT_NE(out.find(c.message), std::string::npos) << out;
     EXPECT_EQ(out.find("training samples"), std::string::npos) << "data read before the check: " << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
+    EXPECT_EQ(out.rfind("h36m-train: error: ", 0), 0u) << out;
   }
   EXPECT_FALSE(fs::exists(dir + "/out/experiment_000")) << "a sweep run trained before its grid was checked";
 }

@@ -102,7 +102,7 @@ auto visit_config(V& v, S& s) -> decltype(s.visit(v), void()) {
 }
 
 // Reads a YAML mapping into a config struct. Unknown keys, wrong types and
-// out-of-range values throw InputError("<file>: a.b.c: <what>").
+// out-of-range values, and keys given twice, throw InputError("<file>: a.b.c: <what>").
 class YamlReader {
  public:
   YamlReader(YAML::Node node, std::string file, std::string prefix = "")
@@ -131,12 +131,15 @@ class YamlReader {
     sub.finish();
   }
 
-  // Rejects keys that no field declared.
+  // Rejects keys that no field declared, and keys given twice (YAML would
+  // silently keep the first).
   void finish() const {
     if (!node_ || !node_.IsMap()) return;
+    std::set<std::string> given;
     for (const auto& kv : node_) {
       const auto key = kv.first.Scalar();
       if (!seen_.count(key)) fail(file_ + ": " + path(key), "unknown key");
+      if (!given.insert(key).second) fail(file_ + ": " + path(key), "key given twice");
     }
   }
 
