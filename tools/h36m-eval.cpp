@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--input-2d", request.input_2d, "2D input: gt or det/<name> (default: the checkpoint's data.input_2d)");
   app.add_option("--image-root", request.image_root, "rgb pairs: image root (default: the checkpoint's data.images.root)");
   app.add_option("--image-cache", request.image_cache, "rgb pairs: crop cache (default: the checkpoint's data.images.cache)");
+  app.add_option("--exclude", request.exclude, "leave out S<k>/<Action> (e.g. S11/Directions; repeatable, or comma-separated)")
+      ->delimiter(',');
   app.add_option("--protocols", protocols, "protocols among 1,2,3");
   app.add_option("--joints", request.options.joints, "17 (root in the mean) or 16")->check(CLI::IsMember({16, 17}));
   app.add_option("--hypotheses", request.options.hypotheses, "K samples of z: best-of-K and mean-of-K")

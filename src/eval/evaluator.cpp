@@ -1,6 +1,9 @@
 #include "hpe3d/eval/evaluator.h"
 
+#include <algorithm>
+
 #include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
@@ -27,6 +30,33 @@ train::Pair checked_pair(const TrainedModel& t, const std::string& name) {
   if (!t.model->has_encoder(pair.from))
     core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
   return pair;
+}
+
+// The split without the (subject, action) pairs of `exclude` ("S11/Directions").
+data::PoseSplit without(const data::PoseSplit& split, const std::vector<std::string>& exclude) {
+  if (exclude.empty()) return split;
+  auto keep = torch::ones({split.size()}, torch::kBool);
+  for (const auto& item : exclude) {
+    const auto slash = item.find('/');
+    int subject = 0;
+    try {
+      if (item.size() < 4 || item[0] != 'S' || slash == std::string::npos) throw std::invalid_argument(item);
+      subject = std::stoi(item.substr(1, slash - 1));
+    } catch (const std::exception&) {
+      core::fail("--exclude", "expected S<subject>/<Action> (e.g. S11/Directions), got \"" + item + "\"");
+    }
+    const auto name = item.substr(slash + 1);
+    const auto it = std::find(split.action_names.begin(), split.action_names.end(), name);
+    if (it == split.action_names.end()) core::fail("--exclude", "the file has no action \"" + name + "\"");
+    const auto action = static_cast<int64_t>(it - split.action_names.begin());
+    keep &= (split.subject.cpu() != subject) | (split.action.cpu() != action);
+  }
+  const int64_t left_out = split.size() - keep.sum().item<int64_t>();
+  core::logger("eval")->info("--exclude {}: {} of {} samples left out", fmt::format("{}", fmt::join(exclude, ",")),
+                             left_out, split.size());
+  auto kept = data::select_samples(split, keep);
+  if (kept.size() == 0) core::fail("--exclude", "leaves no samples to evaluate");
+  return kept;
 }
 
 }  // namespace
@@ -181,14 +211,17 @@ EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& 
 EvalReport run_evaluation(const EvalRequest& request) {
   if (request.checkpoint.empty() == request.predictions.empty())
     core::fail("h36m-eval", "give exactly one of --checkpoint FILE.pt and --predictions FILE.h5");
-  if (!request.predictions.empty()) return evaluate_prediction_file(request.predictions, request.options);
+  if (!request.predictions.empty()) {
+    if (!request.exclude.empty()) core::fail("--exclude", "selects samples of a pose file: use it with --checkpoint");
+    return evaluate_prediction_file(request.predictions, request.options);
+  }
   auto model = load_trained_model(request.checkpoint, request.device);
   const auto& c = model.config;
   data::SplitOptions split_options{request.subjects.empty() ? c.data.test_subjects : request.subjects,
                                    request.stride > 0 ? request.stride : c.data.test_stride, c.data.root_centre_2d,
                                    request.input_2d.empty() ? c.data.input_2d : request.input_2d};
   const std::string file = request.data.empty() ? c.data.file : request.data;
-  auto split = data::load_split(file, split_options);
+  auto split = without(data::load_split(file, split_options), request.exclude);
   std::unique_ptr<data::ImageBatches> images;
   if (checked_pair(model, request.options.pair).from == models::Modality::kRgb) {
     auto image_options = data::image_options(c);

@@ -9,6 +9,7 @@
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/h5_file.h"
+#include "hpe3d/data/pose_file.h"
 #include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
@@ -151,6 +152,33 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
   auto r = run_evaluation(request);
   EXPECT_NEAR(r.deterministic.at(Protocol::kP1).mean_over_actions(), result.best_val_mpjpe, 1e-3);
   EXPECT_EQ(r.frames(), 1000 * 4);
+  // --exclude S9/<action> leaves exactly that subject's action out: a copy of
+  // the file whose odd frames are a second action "Other".
+  {
+    auto data = data::read_pose_file(dir + "/s.h5");
+    data.action = data.action.clone();
+    data.action.index_put_({data.frame.remainder(2) == 1}, 1);
+    auto names = data.action_names;
+    names.push_back("Other");
+    {
+      data::PoseFileWriter w(dir + "/two_actions.h5", "test", names, data.cameras);
+      w.append(data);
+      w.finish();
+    }
+    auto excluding = request;
+    excluding.data = dir + "/two_actions.h5";
+    EXPECT_EQ(run_evaluation(excluding).frames(), 1000 * 4);
+    excluding.exclude = {"S9/Other"};
+    auto rest = run_evaluation(excluding);
+    EXPECT_EQ(rest.frames(), 500 * 4);
+    EXPECT_EQ(rest.deterministic.at(Protocol::kP1).per_action().count(1), 0u);
+    excluding.exclude = {"S1/Other"};  // not a test subject: nothing changes
+    EXPECT_EQ(run_evaluation(excluding).frames(), 1000 * 4);
+    excluding.exclude = {"S9/NoSuchAction"};
+    EXPECT_THROW(run_evaluation(excluding), core::InputError);
+    excluding.exclude = {"S9/Other", "S9/" + names[0]};
+    EXPECT_THROW(run_evaluation(excluding), core::InputError);  // nothing left
+  }
   std::string out;
   int rc = test::run_command(test::tool_path("h36m-eval") + " --checkpoint " + request.checkpoint +
                                  " --data " + dir + "/missing.h5",

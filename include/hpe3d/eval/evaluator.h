@@ -66,6 +66,7 @@ struct EvalRequest {
   std::string image_root;     // rgb pairs: default the checkpoint's data.images.root
   std::string image_cache;    // rgb pairs: default the checkpoint's data.images.cache
   std::string device;  // "": the checkpoint's runtime.device
+  std::vector<std::string> exclude;  // "S11/Directions": leave a subject's action out (all its subactions)
   EvalOptions options;
 };
 
