@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "hpe3d/data/synthetic_source.h"
+
 namespace fs = std::filesystem;
 
 namespace hpe3d::test {
@@ -60,6 +62,26 @@ int run_command(const std::string& command, std::string* output) {
 std::string python() {
   if (const char* env = std::getenv("HPE3D_PYTHON")) return env;
   return "/usr/bin/python3";
+}
+
+void write_synthetic(const std::string& path, int64_t poses, const std::vector<int>& subjects) {
+  data::SyntheticOptions options;
+  options.poses = poses;
+  options.subjects = subjects;
+  data::prepare_synthetic(options, path);
+}
+
+core::ExperimentConfig small_lifting(const std::string& file, int epochs) {
+  core::ExperimentConfig c;
+  c.data.file = file;
+  c.data.train_subjects = {1};
+  c.data.test_subjects = {9};
+  c.model.pose.hidden = 64;
+  c.model.pose.blocks = 1;
+  c.train.epochs = epochs;
+  c.train.batch_size = 64;
+  c.runtime.device = "cpu";
+  return c;
 }
 
 }  // namespace hpe3d::test

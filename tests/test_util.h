@@ -2,6 +2,9 @@
 // Shared helpers for the test suite: temporary directories, the shared
 // Human3.6M fixture, and running the built tools.
 #include <string>
+#include <vector>
+
+#include "hpe3d/core/experiment_config.h"
 
 namespace hpe3d::test {
 
@@ -19,5 +22,13 @@ int run_command(const std::string& command, std::string* output = nullptr);
 
 // The Python with Debian's numpy/h5py/torch: $HPE3D_PYTHON or /usr/bin/python3.
 std::string python();
+
+// A pose file at `path` from the synthetic generator (h36m-prepare
+// synthetic): `poses` world poses dealt to `subjects`, 4 cameras each.
+void write_synthetic(const std::string& path, int64_t poses, const std::vector<int>& subjects = {1, 9});
+
+// A small 2D->3D VAE experiment on `file`, CPU: subject 1 trains, 9 tests,
+// hidden 64, 1 block, batch 64.
+core::ExperimentConfig small_lifting(const std::string& file, int epochs = 1);
 
 }  // namespace hpe3d::test

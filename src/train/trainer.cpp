@@ -525,9 +525,9 @@ TrainResult Trainer::run() {
     std::vector<size_t> active;
     if (c.train.schedule == "per_epoch") active.push_back(static_cast<size_t>(s.epoch) % s.pairs.size());
     else for (size_t i = 0; i < s.pairs.size(); ++i) active.push_back(i);
+    const int64_t skipped_before = s.train_images ? s.train_images->skipped() : 0;  // before the workers start
     s.start_epoch_images(active);
     const double wait_before = s.data_wait_seconds;
-    const int64_t skipped_before = s.train_images ? s.train_images->skipped() : 0;
 
     std::map<std::string, torch::Tensor> window, epoch_sums;
     int64_t window_steps = 0, epoch_steps = 0;

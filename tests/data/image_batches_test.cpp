@@ -27,10 +27,7 @@ struct ImageFixture {
   explicit ImageFixture(const std::string& name, int rows_with_images = -1) {
     dir = test::temp_dir(name);
     file = dir + "/s.h5";
-    SyntheticOptions synthetic;
-    synthetic.poses = 6;
-    synthetic.subjects = {1};
-    prepare_synthetic(synthetic, file);
+    test::write_synthetic(file, 6, {1});
     H5File f(file, H5File::Mode::kReadWrite);
     const int64_t n = f.shape("/pose3d")[0];
     auto pose2d = f.read("/pose2d", torch::kFloat32);
@@ -130,10 +127,7 @@ TEST(ImageBatches, FlipMirrorsTheCropAndTheCacheEqualsDecoding) {
   EXPECT_TRUE(torch::allclose(a.transform, b.transform));
 
   // A cache of another file is refused, naming the file.
-  SyntheticOptions other;
-  other.poses = 7;
-  other.subjects = {1};
-  prepare_synthetic(other, fx.dir + "/other.h5");
+  test::write_synthetic(fx.dir + "/other.h5", 7, {1});
   try {
     ImageBatches wrong(load_split(fx.dir + "/other.h5", {}), fx.dir + "/other.h5", cached_options);
     FAIL() << "expected core::InputError";
@@ -275,10 +269,7 @@ int side_colour(const torch::Tensor& images, int64_t i, double u, double v) {
 // lands in the plain crop, mirrored (x -> S - 1 - x), on the partner's limb.
 TEST(ImageBatches, FlippedCropAndFlippedPoseShowTheSameMirroredPerson) {
   auto dir = test::temp_dir("image_batches_flip_pose");
-  SyntheticOptions synthetic;
-  synthetic.poses = 10;
-  synthetic.subjects = {1};
-  prepare_synthetic(synthetic, dir + "/s.h5");
+  test::write_synthetic(dir + "/s.h5", 10, {1});
   RenderOptions render;
   render.data = dir + "/s.h5";
   render.out_dir = dir + "/frames";

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "hpe3d/core/error.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "test_util.h"
 
 namespace hpe3d::data {
@@ -102,10 +101,7 @@ class AttachImages : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::temp_dir("image_layout");
-    SyntheticOptions s;
-    s.poses = 6;
-    s.subjects = {1, 9};
-    prepare_synthetic(s, dir_ + "/p.h5");
+    test::write_synthetic(dir_ + "/p.h5", 6);
     fs::create_directories(dir_ + "/img");
   }
   void touch(const std::string& rel) {

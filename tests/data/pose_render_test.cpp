@@ -8,7 +8,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "hpe3d/core/error.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "test_util.h"
 
@@ -141,10 +140,7 @@ class RenderPoseImages : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::temp_dir("pose_render");
-    SyntheticOptions s;
-    s.poses = 3;
-    s.subjects = {1};
-    prepare_synthetic(s, dir_ + "/p.h5");
+    test::write_synthetic(dir_ + "/p.h5", 3, {1});
   }
   RenderOptions options(const std::string& out, uint64_t seed = 5) {
     std::error_code ec;

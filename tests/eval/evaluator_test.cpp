@@ -10,7 +10,6 @@
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/pose_file.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
 
@@ -32,19 +31,6 @@ std::string write_predictions(const std::string& path, const torch::Tensor& pred
 }
 
 // A small 2D->3D lifting experiment on `file` (subject 1 trains, 9 tests).
-core::ExperimentConfig small_lifting(const std::string& file, int epochs) {
-  core::ExperimentConfig c;
-  c.data.file = file;
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
-  c.model.pose.hidden = 64;
-  c.model.pose.blocks = 1;
-  c.train.epochs = epochs;
-  c.train.batch_size = 64;
-  c.runtime.device = "cpu";
-  return c;
-}
-
 TEST(Evaluator, PredictionsGoldenValuesAndMeans) {
   auto dir = test::temp_dir("eval_golden");
   // Three poses: action 0 has two poses with one joint 17 mm off (1 mm
@@ -141,11 +127,8 @@ TEST(Evaluator, BadPredictionFilesAreOneLineErrors) {
 // K = 1 equals the deterministic result.
 TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
   auto dir = test::temp_dir("eval_checkpoint");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 2000;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
-  auto result = train::Trainer(small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
+  test::write_synthetic(dir + "/s.h5", 2000);
+  auto result = train::Trainer(test::small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
   EvalRequest request;
   request.checkpoint = dir + "/run/checkpoints/best.pt";
   request.options.protocols = {Protocol::kP1};
@@ -211,11 +194,8 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
 // does not depend on K or the seed; seeded runs repeat, other seeds differ.
 TEST(Evaluator, HypothesesGiveBestAndMeanOfKSeeded) {
   auto dir = test::temp_dir("eval_hypotheses");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 1000;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
-  train::Trainer(small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
+  test::write_synthetic(dir + "/s.h5", 1000);
+  train::Trainer(test::small_lifting(dir + "/s.h5", 2), {dir + "/run", false, -1}).run();
   const std::vector<Protocol> all{Protocol::kP1, Protocol::kP2, Protocol::kP3};
   EvalRequest request;
   request.checkpoint = dir + "/run/checkpoints/best.pt";
@@ -320,10 +300,7 @@ TEST(Evaluator, HypothesesGiveBestAndMeanOfKSeeded) {
 
 TEST(Evaluator, DetectedTwoDInputReplacesTheGroundTruth) {
   auto dir = test::temp_dir("eval_detected");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 1000;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  test::write_synthetic(dir + "/s.h5", 1000);
   {
     data::H5File f(dir + "/s.h5", data::H5File::Mode::kReadWrite);
     auto gt2d = f.read("/pose2d", torch::kFloat32);
@@ -331,7 +308,7 @@ TEST(Evaluator, DetectedTwoDInputReplacesTheGroundTruth) {
     f.write("/pose2d_det/copy", gt2d);
     f.write("/pose2d_det/noisy", gt2d + torch::randn(gt2d.sizes()) * 15);  // a 15 px "detector"
   }
-  train::Trainer(small_lifting(dir + "/s.h5", 1), {dir + "/run", false, -1}).run();
+  train::Trainer(test::small_lifting(dir + "/s.h5", 1), {dir + "/run", false, -1}).run();
   EvalRequest request;
   request.checkpoint = dir + "/run/checkpoints/best.pt";
   request.options.protocols = {Protocol::kP1};

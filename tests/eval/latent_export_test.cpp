@@ -6,7 +6,6 @@
 
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/pose_file.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
 
@@ -15,20 +14,9 @@ namespace {
 
 TEST(LatentExport, RowsAndLabelsMatchTheDataAndOpenInH5py) {
   auto dir = test::temp_dir("latent_export");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 600;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
-  core::ExperimentConfig c;
-  c.data.file = dir + "/s.h5";
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
+  test::write_synthetic(dir + "/s.h5", 600);
+  auto c = test::small_lifting(dir + "/s.h5");
   c.model.latent_dim = 6;
-  c.model.pose.hidden = 32;
-  c.model.pose.blocks = 1;
-  c.train.epochs = 1;
-  c.train.batch_size = 64;
-  c.runtime.device = "cpu";
   train::Trainer(c, {dir + "/run", false, -1}).run();
 
   LatentExportOptions o;

@@ -13,7 +13,6 @@
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/pose_split.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
 
@@ -52,31 +51,15 @@ void replace_dataset(const std::string& path, const std::string& name, const tor
   data::H5File(path, data::H5File::Mode::kReadWrite).write(name, values);
 }
 
-core::ExperimentConfig small_lifting(const std::string& file) {
-  core::ExperimentConfig c;
-  c.data.file = file;
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
-  c.model.pose.hidden = 32;
-  c.model.pose.blocks = 1;
-  c.train.epochs = 1;
-  c.train.batch_size = 64;
-  c.runtime.device = "cpu";
-  return c;
-}
-
 TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
   auto dir = test::temp_dir("eval_tool_mismatch");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 200;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  test::write_synthetic(dir + "/s.h5", 200);
   {
     data::H5File f(dir + "/s.h5", data::H5File::Mode::kReadWrite);
     f.write("/pose2d_det/cpn", f.read("/pose2d", torch::kFloat32));
   }
   // A checkpoint trained on detected 2D input.
-  auto c = small_lifting(dir + "/s.h5");
+  auto c = test::small_lifting(dir + "/s.h5");
   c.data.input_2d = "det/cpn";
   train::Trainer(c, {dir + "/run", false, -1}).run();
   const std::string checkpoint = " --checkpoint " + dir + "/run/checkpoints/best.pt";
@@ -86,7 +69,7 @@ TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
   }
 
   // The same poses written with Human3.6M's raw 32-joint skeleton.
-  data::prepare_synthetic(synthetic, dir + "/raw32.h5");
+  test::write_synthetic(dir + "/raw32.h5", 200);
   {
     auto pose3d = data::H5File(dir + "/raw32.h5", data::H5File::Mode::kRead).read("/pose3d", torch::kFloat32);
     replace_dataset(dir + "/raw32.h5", "/pose3d", torch::cat({pose3d, pose3d.narrow(1, 0, 15)}, 1));
@@ -94,7 +77,7 @@ TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
   expect_one_line_error(checkpoint + " --data " + dir + "/raw32.h5",
                         {"raw32.h5: /pose3d: expected shape (800,17,3), got (800,32,3)"});
   // 2D joints of another joint set (16, root left out).
-  data::prepare_synthetic(synthetic, dir + "/two16.h5");
+  test::write_synthetic(dir + "/two16.h5", 200);
   {
     data::H5File f(dir + "/two16.h5", data::H5File::Mode::kReadWrite);
     f.write("/pose2d_det/cpn", f.read("/pose2d", torch::kFloat32).narrow(1, 1, 16).contiguous());
@@ -102,7 +85,7 @@ TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
   expect_one_line_error(checkpoint + " --data " + dir + "/two16.h5",
                         {"two16.h5: /pose2d_det/cpn: expected shape (800,17,2), got (800,16,2)"});
   // A file without the checkpoint's 2D detections.
-  data::prepare_synthetic(synthetic, dir + "/plain.h5");
+  test::write_synthetic(dir + "/plain.h5", 200);
   expect_one_line_error(checkpoint + " --data " + dir + "/plain.h5",
                         {"plain.h5: /pose2d_det/cpn: no such dataset (data.input_2d: det/cpn)"});
   // Subjects the file does not hold.
@@ -113,10 +96,7 @@ TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
 
 TEST(EvalTool, RgbCheckpointWithAMissingOrUnreadableFrameIsAOneLineError) {
   auto dir = test::temp_dir("eval_tool_rgb");
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 40;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir + "/s.h5");
+  test::write_synthetic(dir + "/s.h5", 40);
   data::RenderOptions render;
   render.data = dir + "/s.h5";
   render.out_dir = dir + "/frames";

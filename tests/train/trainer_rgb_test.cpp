@@ -11,7 +11,6 @@
 #include "hpe3d/data/image_batches.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/pose_render.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/eval/evaluator.h"
 #include "hpe3d/eval/latent_export.h"
 #include "hpe3d/models/cross_modal_vae.h"
@@ -27,10 +26,7 @@ class TrainerRgbTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    data::SyntheticOptions synthetic;
-    synthetic.poses = 40;
-    synthetic.subjects = {1, 9};
-    data::prepare_synthetic(synthetic, dir_ + "/s.h5");
+    test::write_synthetic(dir_ + "/s.h5", 40);
     data::RenderOptions render;
     render.data = dir_ + "/s.h5";
     render.out_dir = dir_ + "/frames";
