@@ -20,7 +20,6 @@
 #include "hpe3d/data/camera_views.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/pose_file.h"
-#include "hpe3d/data/synthetic_source.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/train/sweep.h"
@@ -391,10 +390,7 @@ TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
 
 // Lifting on structured poses: a few epochs beat the mean pose by far.
 TEST_F(TrainerTest, LearnsToLiftSyntheticPoses) {
-  data::SyntheticOptions synthetic;
-  synthetic.poses = 6000;
-  synthetic.subjects = {1, 9};
-  data::prepare_synthetic(synthetic, dir_ + "/synthetic.h5");
+  test::write_synthetic(dir_ + "/synthetic.h5", 6000);
   auto c = small_config(dir_ + "/synthetic.h5");
   c.model.pose.hidden = 256;
   c.model.latent_dim = 32;
