@@ -5,8 +5,10 @@
 #include <cmath>
 
 #include "hpe3d/core/error.h"
+#include "hpe3d/data/normalizer.h"
+#include "hpe3d/data/synthetic.h"
 #include "hpe3d/eval/metrics.h"
-#include "hpe3d/geometry/skeleton.h"
+#include "hpe3d/geometry/camera_set.h"
 #include "test_util.h"
 
 namespace hpe3d::models {
@@ -180,39 +182,50 @@ TEST(CrossModalVAE, SaveLoadRoundTripsEveryParameterAndBuffer) {
                            b->forward(Modality::kPose2d, Modality::kPose3d, x).reconstruction));
 }
 
-// 64 plausible poses: random bone directions with human bone lengths, root at
-// ~5 m depth, projected by a pinhole camera (f = 1150 px, c = 500 px).
+// 64 poses of the synthetic generator (sample_synthetic_poses, stream 3) seen
+// as `h36m-prepare synthetic` sees them (append_camera_views): world ->
+// camera frame of a published Human3.6M camera of subject 1 (pose i through
+// camera 1 + i % 4), distorted projection to pixels, 3D root-relative with the
+// root dropped.
 struct PoseBatch {
   torch::Tensor pose2d;  // [N, 17, 2] px
   torch::Tensor pose3d;  // [N, 16, 3] mm, root-relative, root dropped
 };
 
 PoseBatch make_pose_batch(int64_t n) {
-  // Bone length (mm) from each joint's parent, H36M order.
-  const double lengths[17] = {0,   130, 450, 440, 130, 450, 440, 230, 250,
-                              110, 115, 150, 280, 250, 150, 280, 250};
-  const auto& parents = geometry::joint_parents();
-  auto dir = torch::randn({n, 17, 3}, torch::kFloat64);
-  dir = dir / dir.norm(2, 2, true);
-  auto joints = torch::zeros({n, 17, 3}, torch::kFloat64);
-  joints.select(1, 0).copy_(torch::stack(
-      {torch::randn({n}, torch::kFloat64) * 300, torch::randn({n}, torch::kFloat64) * 200,
-       5000 + torch::randn({n}, torch::kFloat64) * 300},
-      1));
-  for (int j = 1; j < 17; ++j)
-    joints.select(1, j).copy_(joints.select(1, parents[j]) + lengths[j] * dir.select(1, j));
-  auto xy = joints.slice(2, 0, 2) / joints.slice(2, 2, 3) * 1150.0 + 500.0;
-  auto rel = joints - joints.slice(1, 0, 1);
-  return {xy.to(torch::kFloat32), rel.slice(1, 1, 17).to(torch::kFloat32)};
+  auto world = data::sample_synthetic_poses(n, /*seed=*/3);
+  auto cameras = geometry::CameraSet::load_yaml(geometry::default_h36m_cameras_path());
+  std::vector<torch::Tensor> pose2d, pose3d;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& cam = cameras.get(1, 1 + static_cast<int>(i % 4));
+    auto cam3d = geometry::world_to_camera(world.slice(0, i, i + 1), cam);
+    pose2d.push_back(geometry::project(cam3d, cam));
+    pose3d.push_back((cam3d - cam3d.slice(1, 0, 1)).slice(1, 1, 17));
+  }
+  return {torch::cat(pose2d).to(torch::kFloat32), torch::cat(pose3d).to(torch::kFloat32)};
 }
 
+// Martinez-style model (hidden 256, 2 blocks, dropout 0) trained in train mode
+// on one fixed batch of 64 synthetic poses. What is checked, and why:
+//  - the fit, decode(mu) with BN batch statistics as in training: < 5 mm;
+//  - the prediction path, eval mode (BN running statistics): < 20 mm only.
+//    On one fixed batch of 64 the running variance converges to the
+//    *unbiased* batch variance (x 64/63), while training normalised with the
+//    biased one; over 10 BN layers that shifts the output by ~13 mm however
+//    well the batch is fitted (measured: 13.2-13.8 mm at 1,000 / 2,000 /
+//    3,000 steps, hidden 256 or 512, with a 1.5-7.9 mm fit; 13-15 mm over
+//    three seeds at 2,000 steps, where the fit is 1.7-1.8 mm). Training on random
+//    minibatches of the 64 (so the running statistics estimate the set's)
+//    did not get eval mode under 10 mm in 5,000 steps. Real training batches
+//    vary, so this is a property of the single-batch test (docs/models.md).
+//  - that the 64/63 factor is the whole gap: with every running_var scaled by
+//    63/64, eval mode gives the batch-statistics fit again (< 5 mm).
 TEST(CrossModalVAE, Pose2dToPose3dOverfitsABatch) {
   torch::manual_seed(11);
-  auto batch = make_pose_batch(64);
-  auto x = batch.pose2d.reshape({64, 34});
-  auto y = batch.pose3d.reshape({64, 48});
-  auto x_mean = x.mean(0), x_std = x.std(0), y_mean = y.mean(0), y_std = y.std(0);
-  auto xn = (x - x_mean) / x_std, yn = (y - y_mean) / y_std;
+  const int64_t n = 64;
+  auto batch = make_pose_batch(n);
+  auto x_norm = data::Normalizer::fit(batch.pose2d), y_norm = data::Normalizer::fit(batch.pose3d);
+  auto xn = x_norm.normalize(batch.pose2d), yn = y_norm.normalize(batch.pose3d);
 
   auto c = small_config();
   c.latent_dim = 32;
@@ -220,13 +233,17 @@ TEST(CrossModalVAE, Pose2dToPose3dOverfitsABatch) {
   c.pose.blocks = 2;
   c.pose.dropout = 0.0;
   auto model = make_model(c);
+  int64_t bn_layers = 0;
+  for (auto& m : model->modules())
+    if (m->as<torch::nn::BatchNorm1d>()) ++bn_layers;
+  EXPECT_EQ(bn_layers, 10);
   // MPJPE (mm, 16 joints, P1) of the deterministic prediction decode(mu).
   auto mpjpe = [&](bool eval_mode) {
     torch::NoGradGuard g;
     model->train(!eval_mode);
     auto pred = model->decode(Modality::kPose3d, model->encode(Modality::kPose2d, xn).mu);
     model->train();
-    auto mm = (pred * y_std + y_mean).view({64, 16, 3});
+    auto mm = y_norm.denormalize(pred).view({n, 16, 3});
     return eval::pose_errors(eval::add_root(mm), eval::add_root(batch.pose3d), eval::Protocol::kP1,
                              {16})
         .mean()
@@ -234,8 +251,9 @@ TEST(CrossModalVAE, Pose2dToPose3dOverfitsABatch) {
   };
   double before = mpjpe(true);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
-  for (int step = 0; step < 1000; ++step) {
-    if (step == 700)  // a lower rate for the last steps settles the fit
+  const int steps = 2000;
+  for (int step = 0; step < steps; ++step) {
+    if (step == steps * 7 / 10)  // a lower rate for the last steps settles the fit
       static_cast<torch::optim::AdamOptions&>(opt.param_groups()[0].options()).lr(2e-4);
     opt.zero_grad();
     auto out = model->forward(Modality::kPose2d, Modality::kPose3d, xn);  // samples z
@@ -245,17 +263,24 @@ TEST(CrossModalVAE, Pose2dToPose3dOverfitsABatch) {
     loss.backward();
     opt.step();
   }
-  double eval_mode = mpjpe(true);
   double batch_stats = mpjpe(false);
+  double eval_mode = mpjpe(true);
+  {
+    torch::NoGradGuard g;
+    for (auto& m : model->modules())
+      if (auto* bn = m->as<torch::nn::BatchNorm1d>())
+        bn->running_var.mul_(static_cast<double>(n - 1) / n);
+  }
+  double eval_biased = mpjpe(true);
   EXPECT_GT(before, 100.0);
-  // The fit itself: BN with batch statistics, as in training.
   EXPECT_LT(batch_stats, 5.0) << "MPJPE before " << before << " mm";
-  // Eval mode uses BN running statistics; on one fixed batch of 64 their
-  // unbiased variance (x 64/63 per BN layer, 10 layers) costs ~15 mm (measured
-  // 20 mm, 6 mm with the factor undone), so this bound is looser.
-  EXPECT_LT(eval_mode, 30.0);
-  std::printf("[models] pose2d->pose3d MPJPE %.1f mm -> %.2f mm (batch stats), %.2f mm (eval)\n",
-              before, batch_stats, eval_mode);
+  EXPECT_LT(eval_mode, 20.0);
+  EXPECT_LT(eval_biased, 5.0);
+  EXPECT_NEAR(eval_biased, batch_stats, 0.5);
+  std::printf(
+      "[models] synthetic pose2d->pose3d MPJPE %.1f mm -> %.2f mm (batch stats), %.2f mm (eval), "
+      "%.2f mm (eval, running_var x 63/64)\n",
+      before, batch_stats, eval_mode, eval_biased);
 }
 
 // n smooth images: sums of low-frequency sinusoids per channel, in [-0.8, 0.8].
