@@ -7,29 +7,27 @@
 #include "hpe3d/core/error.h"
 
 namespace hpe3d::core {
-namespace {
 
 void move_into_place(const std::string& tmp, const std::string& path) {
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    fail(path, "cannot move the file into place: " + ec.message());
-  }
+  if (!ec) return;
+  std::error_code ignored;
+  std::filesystem::remove(tmp, ignored);
+  fail(path, "cannot move " + tmp + " into place: " + ec.message());
 }
-
-}  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
   const std::string tmp = path + ".tmp";
+  bool written = false;
   {
     std::ofstream f(tmp, std::ios::binary);
-    if (!(f << contents) || !f.flush()) {
-      f.close();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      fail(path, "cannot write");
-    }
+    written = static_cast<bool>(f << contents) && static_cast<bool>(f.flush());
+  }
+  if (!written) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    fail(path, "cannot write");
   }
   move_into_place(tmp, path);
 }
@@ -39,7 +37,8 @@ void copy_file_atomically(const std::string& from, const std::string& to) {
   std::error_code ec;
   std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing, ec);
   if (ec) {
-    std::filesystem::remove(tmp, ec);
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
     fail(to, "cannot copy " + from + ": " + ec.message());
   }
   move_into_place(tmp, to);

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
 
 namespace hpe3d::core {
@@ -58,9 +59,7 @@ void CheckpointWriter::save(const std::string& path) {
     std::filesystem::remove(tmp);
     fail(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) fail(path, "cannot move checkpoint into place: " + ec.message());
+  move_into_place(tmp, path);
 }
 
 CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {

@@ -106,6 +106,8 @@ ImageBatches::ImageBatches(const PoseSplit& split, const std::string& pose_file,
     // Crops of other boxes (images attached again with another margin, say) are stale.
     if (!f.exists("/bbox"))
       core::fail(options_.cache, "has no /bbox (written by an older hpe3d): rewrite it with h36m-prepare cache-crops");
+    if (!split_.bbox.defined())
+      core::fail(pose_file_ + ": /bbox", "no boxes attached, so the cache cannot be checked (h36m-prepare attach-images)");
     auto boxes = f.read("/bbox", torch::kFloat32).index_select(0, split_.file_row.cpu());
     if (!torch::equal(boxes, split_.bbox.cpu()))
       core::fail(options_.cache, "its crops were cut from other boxes than " + pose_file_ +
@@ -315,8 +317,8 @@ int64_t write_crop_cache(const CropCacheOptions& o) {
     f.create_appendable("/crops", torch::kUInt8, {s, s, 3}, 1, 4);
     f.create_appendable("/transform", torch::kFloat64, {4}, 4096);
     f.create_appendable("/valid", torch::kUInt8, {}, 4096);
+    ImageBatches batches(split, o.data, images);  // names a file without /image and /bbox
     f.write("/bbox", split.bbox.contiguous());
-    ImageBatches batches(split, o.data, images);
     const int64_t count = (n + batch - 1) / batch;
     batches.start(count, [&](int64_t b) {
       return ImageRequest{torch::arange(b * batch, std::min(n, (b + 1) * batch), torch::kLong), {}, 0, false};

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/geometry/skeleton.h"
 
@@ -91,6 +92,7 @@ AttachReport attach_images(const AttachOptions& options) {
     ++report.missing;
   }
 
+  // A copy with the new datasets replaces the file only when complete.
   const std::string tmp = options.data + ".tmp";
   std::error_code ec;
   fs::copy_file(options.data, tmp, fs::copy_options::overwrite_existing, ec);
@@ -105,8 +107,7 @@ AttachReport attach_images(const AttachOptions& options) {
     fs::remove(tmp, ec);
     throw;
   }
-  fs::rename(tmp, options.data, ec);
-  if (ec) core::fail(options.data, "cannot move " + tmp + " into place: " + ec.message());
+  core::move_into_place(tmp, options.data);
   return report;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/geometry/skeleton.h"
 
@@ -260,9 +261,7 @@ void PoseFileWriter::finish() {
   file_->write_attribute("/", "units", "pose3d: mm (camera frame); pose2d: px; cameras T: mm");
   file_->close();
   file_.reset();
-  std::error_code ec;
-  std::filesystem::rename(tmp_path_, path_, ec);
-  if (ec) core::fail(path_, "cannot move " + tmp_path_ + " into place: " + ec.message());
+  core::move_into_place(tmp_path_, path_);
 }
 
 }  // namespace hpe3d::data

@@ -1,12 +1,14 @@
 #include "hpe3d/eval/evaluator.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
+#include "hpe3d/data/h36m_actions.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/geometry/skeleton.h"
 #include "hpe3d/train/pair.h"
@@ -38,14 +40,14 @@ data::PoseSplit without(const data::PoseSplit& split, const std::vector<std::str
   auto keep = torch::ones({split.size()}, torch::kBool);
   for (const auto& item : exclude) {
     const auto slash = item.find('/');
-    int subject = 0;
-    try {
-      if (item.size() < 4 || item[0] != 'S' || slash == std::string::npos) throw std::invalid_argument(item);
-      subject = std::stoi(item.substr(1, slash - 1));
-    } catch (const std::exception&) {
+    const std::string digits = slash == std::string::npos ? "" : item.substr(1, slash - 1);
+    if (item.empty() || item[0] != 'S' || digits.empty() || digits.size() > 4 ||
+        !std::all_of(digits.begin(), digits.end(), [](unsigned char ch) { return std::isdigit(ch); }) ||
+        slash + 1 == item.size())
       core::fail("--exclude", "expected S<subject>/<Action> (e.g. S11/Directions), got \"" + item + "\"");
-    }
-    const auto name = item.substr(slash + 1);
+    const int subject = std::stoi(digits);
+    auto name = item.substr(slash + 1);
+    if (auto h36m = data::parse_h36m_sequence_name(name)) name = h36m->action;  // TakingPhoto -> Photo
     const auto it = std::find(split.action_names.begin(), split.action_names.end(), name);
     if (it == split.action_names.end()) core::fail("--exclude", "the file has no action \"" + name + "\"");
     const auto action = static_cast<int64_t>(it - split.action_names.begin());

@@ -70,7 +70,7 @@ int64_t export_latents(const LatentExportOptions& o) {
     labels = data::select_samples(split, torch::zeros({split.size()}, torch::kBool).index_fill_(0, torch::cat(kept), true));
   }
   const std::string tmp = o.out + ".tmp";
-  {
+  try {
     data::H5File f(tmp, data::H5File::Mode::kCreate);
     f.write("/mu", mu.to(torch::kFloat32));
     f.write("/logvar", logvar.to(torch::kFloat32));
@@ -81,8 +81,12 @@ int64_t export_latents(const LatentExportOptions& o) {
     f.write_strings("/action_names", labels.action_names);
     f.write_attribute("/", "modality", o.modality);
     f.write_attribute("/", "checkpoint", o.checkpoint);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw;
   }
-  std::filesystem::rename(tmp, o.out);
+  core::move_into_place(tmp, o.out);
   if (!o.csv.empty()) {
     std::ostringstream csv;
     csv << "subject,action,camera,frame";

@@ -1,10 +1,11 @@
 #include "hpe3d/train/sweep.h"
 
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/experiment_config.h"
@@ -67,8 +68,7 @@ SweepResult run_sweep(const SweepOptions& options) {
     if (result.interrupted) break;
   }
 
-  std::ofstream md(options.output_root + "/sweep_summary.md");
-  std::ofstream csv(options.output_root + "/sweep_summary.csv");
+  std::ostringstream md, csv;
   std::vector<std::string> keys;
   for (const auto& kv : sweep) keys.push_back(kv.first.Scalar());
   md << "| run | " << fmt::format("{}", fmt::join(keys, " | "))
@@ -87,6 +87,8 @@ SweepResult run_sweep(const SweepOptions& options) {
     csv << fmt::format("{},{},{:.4f},{},{:.2f}\n", name, fmt::join(quoted, ","), row.result.best_val_mpjpe,
                        row.result.best_epoch, row.result.seconds);
   }
+  core::write_file_atomically(options.output_root + "/sweep_summary.md", md.str());
+  core::write_file_atomically(options.output_root + "/sweep_summary.csv", csv.str());
   log->info("wrote {}/sweep_summary.md and .csv ({} runs)", options.output_root, rows.size());
   return {static_cast<int>(rows.size()), !rows.empty() && rows.back().result.interrupted};
 }

@@ -177,7 +177,8 @@ struct Trainer::State {
   void load(const std::string& path);
   double validate();
   double mean_pose_baseline() const;
-  void train_batch(const std::vector<size_t>& active, double epoch_position,
+  // False when the batch had too few readable images to train on (missing: skip).
+  bool train_batch(const std::vector<size_t>& active, double epoch_position,
                    std::map<std::string, torch::Tensor>& sums);
 };
 
@@ -351,6 +352,7 @@ double Trainer::State::validate() {
   const bool rgb = eval_pair.from == Modality::kRgb;
   const int64_t bs = rgb ? std::min<int64_t>(config.eval.batch_size, 256) : config.eval.batch_size;
   const int64_t total = test.size();
+  int64_t left_out = 0;
   if (rgb)
     test_images->start((total + bs - 1) / bs, [bs, total](int64_t b) {
       return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
@@ -364,6 +366,7 @@ double Trainer::State::validate() {
       auto batch = test_images->next();
       images = batch.images.to(device);
       if (auto keep = data::readable_rows(batch, device); keep.defined()) {  // data.images.missing: skip
+        left_out += n - keep.numel();
         if (keep.numel() == 0) continue;
         p2 = p2.index_select(0, keep);
         p3 = p3.index_select(0, keep);
@@ -378,6 +381,7 @@ double Trainer::State::validate() {
                                  {config.eval.joints});
     acc.add(err, action, subject);
   }
+  if (left_out > 0) log->warn("validation: {} sample(s) left out, their image unreadable (data.images.missing: skip)", left_out);
   model->train();
   return acc.mean_over_actions();
 }
@@ -395,7 +399,7 @@ double Trainer::State::mean_pose_baseline() const {
   return acc.mean_over_actions();
 }
 
-void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch_position,
+bool Trainer::State::train_batch(const std::vector<size_t>& active, double epoch_position,
                                  std::map<std::string, torch::Tensor>& sums) {
   const int64_t bs = config.train.batch_size;
   auto idx = perm.narrow(0, batch_in_epoch * bs, bs);
@@ -419,7 +423,7 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
     p3 = torch::where(mask, f3, p3);
   }
   if (keep.defined()) {
-    if (keep.numel() < 2) return;  // batch norm needs two samples: no step on this batch
+    if (keep.numel() < 2) return false;  // batch norm needs two samples: no update on this batch
     p2 = p2.index_select(0, keep);
     p3 = p3.index_select(0, keep);
     images = images.index_select(0, keep);
@@ -473,6 +477,7 @@ void Trainer::State::train_batch(const std::vector<size_t>& active, double epoch
       sum = sum.defined() ? sum + value : value;
     }
   }
+  return true;
 }
 
 // This epoch's flips (a pure function of the seed and the epoch, so a resumed
@@ -530,7 +535,7 @@ TrainResult Trainer::run() {
     const double wait_before = s.data_wait_seconds;
 
     std::map<std::string, torch::Tensor> window, epoch_sums;
-    int64_t window_steps = 0, epoch_steps = 0;
+    int64_t window_steps = 0, window_updates = 0, epoch_updates = 0;  // updates: steps that trained (missing: skip)
     core::Progress progress(fmt::format("[train] epoch {}/{}", s.epoch + 1, c.train.epochs), steps_per_epoch);
     for (; s.batch_in_epoch < steps_per_epoch; ++s.batch_in_epoch) {
       const bool stop_requested = core::interrupt_requested() ||
@@ -544,7 +549,7 @@ TrainResult Trainer::run() {
         return finish(true);
       }
       const double position = s.epoch + static_cast<double>(s.batch_in_epoch) / steps_per_epoch;
-      s.train_batch(active, position, window);
+      if (s.train_batch(active, position, window)) ++window_updates;
       ++s.step;
       ++window_steps;
       if (s.step % c.train.log_every == 0 || s.batch_in_epoch + 1 == steps_per_epoch) {
@@ -554,7 +559,7 @@ TrainResult Trainer::run() {
                                              {"lr", s.lr->lr(s.step, position)}};
         double total = 0.0;
         for (auto& [k, sum] : window) {
-          const double mean = sum.item<double>() / static_cast<double>(window_steps);
+          const double mean = sum.item<double>() / static_cast<double>(window_updates);
           if (!std::isfinite(mean))
             throw NonFiniteLoss("non-finite loss between steps " + std::to_string(s.step - window_steps + 1) +
                                 " and " + std::to_string(s.step) + " (" + k + ")");
@@ -564,11 +569,12 @@ TrainResult Trainer::run() {
           auto& e = epoch_sums[k];
           e = e.defined() ? e + sum : sum;
         }
-        epoch_steps += window_steps;
+        epoch_updates += window_updates;
         metrics.write("step", values);
         progress.update(s.batch_in_epoch + 1, window_steps * c.train.batch_size, total);
         window.clear();
         window_steps = 0;
+        window_updates = 0;
       }
     }
     progress.finish();
@@ -595,7 +601,7 @@ TrainResult Trainer::run() {
         s.log->warn("epoch {}: {} sample(s) left out of their batches, their image unreadable "
                     "(data.images.missing: skip)", s.epoch + 1, skipped);
     }
-    for (auto& [k, sum] : epoch_sums) summary[k] = sum.item<double>() / static_cast<double>(epoch_steps);
+    for (auto& [k, sum] : epoch_sums) summary[k] = sum.item<double>() / static_cast<double>(epoch_updates);
     metrics.write("epoch", summary);
     s.log->info("epoch {}/{}: val MPJPE {:.2f} mm ({}), {:.0f} samples/s", epoch_number, c.train.epochs, val,
                 c.eval.pair, summary["samples_per_s"]);

@@ -157,8 +157,10 @@ TEST(Evaluator, CheckpointEvaluationMatchesValidation) {
     EXPECT_EQ(rest.deterministic.at(Protocol::kP1).per_action().count(1), 0u);
     excluding.exclude = {"S1/Other"};  // not a test subject: nothing changes
     EXPECT_EQ(run_evaluation(excluding).frames(), 1000 * 4);
-    excluding.exclude = {"S9/NoSuchAction"};
-    EXPECT_THROW(run_evaluation(excluding), core::InputError);
+    for (const char* bad : {"S9/NoSuchAction", "S9x/Other", "9/Other", "S9/", "S/Other"}) {
+      excluding.exclude = {bad};
+      EXPECT_THROW(run_evaluation(excluding), core::InputError) << bad;
+    }
     excluding.exclude = {"S9/Other", "S9/" + names[0]};
     EXPECT_THROW(run_evaluation(excluding), core::InputError);  // nothing left
   }

@@ -7,6 +7,10 @@
 
 namespace hpe3d::core {
 
+// Renames a finished "<path>.tmp" (or any temporary) over `path`; removes it
+// and throws if that fails. For files written by other libraries (HDF5, torch).
+void move_into_place(const std::string& tmp, const std::string& path);
+
 void write_file_atomically(const std::string& path, const std::string& contents);
 void copy_file_atomically(const std::string& from, const std::string& to);
 

@@ -1,9 +1,10 @@
 #pragma once
-// `h36m-export-latent`: the posterior q(z|x) of every selected sample, with its
-// labels, for UMAP plots (scripts/plot_latent.py) or any analysis.
+// `h36m-export-latent`: the posterior q(z|x) of every selected sample (for
+// rgb, less those whose image is unreadable under data.images.missing: skip),
+// with its labels, for UMAP plots (scripts/plot_latent.py) or any analysis.
 // Output HDF5: /mu, /logvar float32 (N, Z); /subject, /action, /camera,
 // /frame int32 (N); /action_names string; root attributes modality, checkpoint.
-// Optional CSV: subject,action,camera,frame,mu_0..mu_{Z-1}.
+// Optional CSV: subject,action(name),camera,frame,mu_0..mu_{Z-1},logvar_0..logvar_{Z-1}.
 #include <string>
 #include <vector>
 
