@@ -77,7 +77,7 @@ class ImageBatches {
   ImageBatch load(const ImageRequest& request);
 
   double wait_seconds() const { return wait_seconds_; }  // time next() blocked, in all
-  int64_t skipped() const;                              // unreadable images replaced by black crops
+  int64_t skipped() const;                              // unreadable images so far (black crops, marked invalid)
   bool cached() const { return !options_.cache.empty(); }
 
  private:
