@@ -642,18 +642,25 @@ BenchmarkResult Trainer::benchmark(int steps) {
   s.perm = torch::randperm(s.train.size(), torch::TensorOptions(torch::kLong)).to(s.device);
   s.start_epoch_images(all);
   const int64_t per_epoch = s.steps_per_epoch();
+  MetricsLog log(s.options.run_dir + "/benchmark.jsonl");  // the step records a run writes
   auto trainer_steps = [&](int n) {
     std::map<std::string, torch::Tensor> sums;
+    int64_t window = 0;
+    auto write = [&] {
+      std::map<std::string, double> values{{"step", static_cast<double>(s.step)}};
+      for (auto& [k, v] : sums) values[k] = v.item<double>() / static_cast<double>(window);
+      log.write("step", values);
+      sums.clear();
+      window = 0;
+    };
     for (int i = 0; i < n; ++i) {
       s.batch_in_epoch = i % per_epoch;
       s.train_batch(all, 0.0, sums);
       ++s.step;
-      if (s.step % s.config.train.log_every == 0) {
-        for (auto& [k, v] : sums) (void)v.item<double>();
-        sums.clear();
-      }
+      ++window;
+      if (s.step % s.config.train.log_every == 0) write();
     }
-    for (auto& [k, v] : sums) (void)v.item<double>();
+    if (window > 0) write();
   };
   // Bare loop: the same model and optimiser on tensors already normalised and batched.
   auto x2 = s.norm2d.normalize(s.train.pose2d.narrow(0, 0, bs));
