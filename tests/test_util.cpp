@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/synthetic_source.h"
 
 namespace fs = std::filesystem;
@@ -81,6 +82,27 @@ core::ExperimentConfig small_lifting(const std::string& file, int epochs) {
   c.train.epochs = epochs;
   c.train.batch_size = 64;
   c.runtime.device = "cpu";
+  return c;
+}
+
+core::ExperimentConfig small_rgb(const std::string& dir) {
+  write_synthetic(dir + "/s.h5", 40);
+  data::RenderOptions render;
+  render.data = dir + "/s.h5";
+  render.out_dir = dir + "/frames";
+  render.size = 64;
+  data::render_pose_images(render);
+  auto c = small_lifting(dir + "/s.h5");
+  c.data.test_stride = 4;
+  c.data.images.root = dir + "/frames";
+  c.model.latent_dim = 16;
+  c.model.image_size = 64;
+  c.model.encoders = {"pose2d", "rgb"};
+  c.model.decoders = {"pose3d"};
+  c.train.pairs = {"rgb->pose3d"};
+  c.train.batch_size = 16;
+  c.train.keep_last = 0;
+  c.eval.pair = "rgb->pose3d";
   return c;
 }
 

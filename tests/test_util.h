@@ -31,4 +31,9 @@ void write_synthetic(const std::string& path, int64_t poses, const std::vector<i
 // hidden 64, 1 block, batch 64.
 core::ExperimentConfig small_lifting(const std::string& file, int epochs = 1);
 
+// A small rgb->pose3d experiment on rendered frames: 40 synthetic poses in
+// dir/s.h5 drawn at 64 px into dir/frames (subject 1 trains, 9 tests at
+// stride 4), ResNet-18 and a pose encoder/decoder, latent 16, batch 16, CPU.
+core::ExperimentConfig small_rgb(const std::string& dir);
+
 }  // namespace hpe3d::test

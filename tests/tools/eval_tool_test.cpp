@@ -11,7 +11,6 @@
 
 #include "hpe3d/core/experiment_config.h"
 #include "hpe3d/data/h5_file.h"
-#include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/pose_split.h"
 #include "hpe3d/train/trainer.h"
 #include "test_util.h"
@@ -96,31 +95,8 @@ TEST(EvalTool, DataThatDoesNotFitTheCheckpointIsAOneLineError) {
 
 TEST(EvalTool, RgbCheckpointWithAMissingOrUnreadableFrameIsAOneLineError) {
   auto dir = test::temp_dir("eval_tool_rgb");
-  test::write_synthetic(dir + "/s.h5", 40);
-  data::RenderOptions render;
-  render.data = dir + "/s.h5";
-  render.out_dir = dir + "/frames";
-  render.size = 64;
-  data::render_pose_images(render);
-  core::ExperimentConfig c;
-  c.data.file = dir + "/s.h5";
-  c.data.train_subjects = {1};
-  c.data.test_subjects = {9};
-  c.data.test_stride = 4;
-  c.data.images.root = dir + "/frames";
+  auto c = test::small_rgb(dir);
   c.data.images.missing = "error";
-  c.model.latent_dim = 16;
-  c.model.image_size = 64;
-  c.model.encoders = {"pose2d", "rgb"};
-  c.model.decoders = {"pose3d"};
-  c.model.pose.hidden = 32;
-  c.model.pose.blocks = 1;
-  c.train.pairs = {"rgb->pose3d"};
-  c.train.batch_size = 16;
-  c.train.epochs = 1;
-  c.train.keep_last = 0;
-  c.eval.pair = "rgb->pose3d";
-  c.runtime.device = "cpu";
   train::Trainer(c, {dir + "/run", false, -1}).run();
   const std::string args = "--checkpoint " + dir + "/run/checkpoints/best.pt --pair 'rgb->pose3d' --protocols 1";
   {

@@ -10,7 +10,6 @@
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/data/image_batches.h"
 #include "hpe3d/core/error.h"
-#include "hpe3d/data/pose_render.h"
 #include "hpe3d/eval/evaluator.h"
 #include "hpe3d/eval/latent_export.h"
 #include "hpe3d/models/cross_modal_vae.h"
@@ -26,30 +25,11 @@ class TrainerRgbTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    test::write_synthetic(dir_ + "/s.h5", 40);
-    data::RenderOptions render;
-    render.data = dir_ + "/s.h5";
-    render.out_dir = dir_ + "/frames";
-    render.size = 64;
-    data::render_pose_images(render);
-    c_.data.file = dir_ + "/s.h5";
-    c_.data.train_subjects = {1};
-    c_.data.test_subjects = {9};
-    c_.data.test_stride = 4;
+    c_ = test::small_rgb(dir_);  // 80 training views: 5 steps per epoch
     c_.data.flip = true;
-    c_.data.images.root = dir_ + "/frames";
-    c_.model.latent_dim = 16;
-    c_.model.image_size = 64;
-    c_.model.encoders = {"pose2d", "rgb"};
     c_.model.decoders = {"pose3d", "rgb"};
-    c_.model.pose.hidden = 64;
-    c_.model.pose.blocks = 1;
     c_.train.pairs = {"rgb->pose3d", "rgb->rgb"};
-    c_.train.batch_size = 16;  // 80 training views: 5 steps per epoch
     c_.train.log_every = 5;
-    c_.train.keep_last = 0;
-    c_.eval.pair = "rgb->pose3d";
-    c_.runtime.device = "cpu";
   }
   std::vector<nlohmann::json> epochs(const std::string& run) {
     std::vector<nlohmann::json> out;
