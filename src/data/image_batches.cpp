@@ -1,6 +1,7 @@
 #include "hpe3d/data/image_batches.h"
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -139,14 +140,14 @@ cv::Mat ImageBatches::read_crop(int64_t row, CropTransform* transform, bool* val
   bool ok = true;
   cv::Mat rgb;
   if (cache_) {
-    const int64_t file_row = split_.file_row[row].item<int64_t>();
+    const int64_t file_row = split_.file_row.accessor<int64_t, 1>()[row];
     torch::Tensor crop, tr;
     {
       std::lock_guard<std::mutex> lock(cache_->mutex);
       crop = cache_->file.read_rows("/crops", torch::kUInt8, file_row, 1);
       tr = cache_->file.read_rows("/transform", torch::kFloat64, file_row, 1);
     }
-    ok = cache_->valid[file_row].item<uint8_t>() != 0;
+    ok = cache_->valid.accessor<uint8_t, 1>()[file_row] != 0;
     if (!ok && options_.missing == "error")
       core::fail(options_.cache, "crop of row " + std::to_string(file_row) +
                                      " is empty: its image was unreadable when the cache was written");
@@ -155,9 +156,9 @@ cv::Mat ImageBatches::read_crop(int64_t row, CropTransform* transform, bool* val
     t = {a[0][0], a[0][1], a[0][2], a[0][3]};
   } else {
     const std::string path = (fs::path(options_.root) / split_.image[static_cast<size_t>(row)]).string();
-    auto b = split_.bbox[row];
-    const std::array<float, 4> box{b[0].item<float>(), b[1].item<float>(), b[2].item<float>(), b[3].item<float>()};
-    const double camera_width = split_.camera_width[row].item<double>();
+    const auto b = split_.bbox.accessor<float, 2>()[row];
+    const std::array<float, 4> box{b[0], b[1], b[2], b[3]};
+    const double camera_width = split_.camera_width.accessor<float, 1>()[row];
     cv::Mat frame = cv::imread(path, imread_flags(path, std::max(box[2], box[3]), camera_width, s));
     if (frame.empty()) {
       if (options_.missing == "error") core::fail(path, "cannot read the image (data.images.missing: error)");
@@ -187,24 +188,41 @@ ImageBatch ImageBatches::make(const ImageRequest& r) {
   out.pose_jitter = torch::empty({b, 4}, torch::kFloat64);
   auto rows = r.rows.to(torch::kCPU).to(torch::kLong).contiguous();
   auto flips = r.flips.defined() ? r.flips.to(torch::kCPU).to(torch::kBool).contiguous() : torch::Tensor();
+  auto row = rows.accessor<int64_t, 1>();
+  auto valid = out.valid.accessor<bool, 1>();
+  auto transform = out.transform.accessor<double, 2>(), jitter = out.pose_jitter.accessor<double, 2>();
+  const int64_t crop_bytes = int64_t{options_.size} * options_.size * 3;
   for (int64_t i = 0; i < b; ++i) {
     CropAugment a = r.augment ? draw_augment(ranges_, mix(r.seed ^ mix(static_cast<uint64_t>(i)))) : CropAugment{};
-    a.flip = flips.defined() && flips[i].item<bool>();
+    a.flip = flips.defined() && flips.accessor<bool, 1>()[i];
     CropTransform t;
     bool ok = true;
-    cv::Mat rgb = read_crop(rows[i].item<int64_t>(), &t, &ok);
+    cv::Mat rgb = read_crop(row[i], &t, &ok);
     const auto j = pose_jitter(a, t, options_.size);
     augment_crop(rgb, a, &t);
-    images[i] = torch::from_blob(rgb.data, {options_.size, options_.size, 3}, torch::kUInt8);
-    out.valid[i] = ok;
-    out.transform[i] = torch::tensor({t.sx, t.sy, t.tx, t.ty}, torch::kFloat64);
-    out.pose_jitter[i] = torch::tensor({j.sx, j.sy, j.tx, j.ty}, torch::kFloat64);
+    TORCH_CHECK(rgb.isContinuous() && rgb.total() * rgb.elemSize() == static_cast<size_t>(crop_bytes),
+                "ImageBatches: unexpected crop layout");
+    std::memcpy(images.data_ptr<uint8_t>() + i * crop_bytes, rgb.data, static_cast<size_t>(crop_bytes));
+    valid[i] = ok;
+    const double tv[4] = {t.sx, t.sy, t.tx, t.ty}, jv[4] = {j.sx, j.sy, j.tx, j.ty};
+    for (int k = 0; k < 4; ++k) {
+      transform[i][k] = tv[k];
+      jitter[i][k] = jv[k];
+    }
   }
   out.images = images.permute({0, 3, 1, 2}).contiguous();
   return out;
 }
 
 ImageBatch ImageBatches::load(const ImageRequest& request) { return make(request); }
+
+int64_t ImageBatches::start_in_order(int64_t batch_size) {
+  const int64_t n = split_.size(), count = (n + batch_size - 1) / batch_size;
+  start(count, [n, batch_size](int64_t b) {
+    return ImageRequest{torch::arange(b * batch_size, std::min(n, (b + 1) * batch_size), torch::kLong), {}, 0, false};
+  });
+  return count;
+}
 
 void ImageBatches::start(int64_t count, std::function<ImageRequest(int64_t)> request) {
   {
@@ -319,10 +337,7 @@ int64_t write_crop_cache(const CropCacheOptions& o) {
     f.create_appendable("/valid", torch::kUInt8, {}, 4096);
     ImageBatches batches(split, o.data, images);  // names a file without /image and /bbox
     f.write("/bbox", split.bbox.contiguous());
-    const int64_t count = (n + batch - 1) / batch;
-    batches.start(count, [&](int64_t b) {
-      return ImageRequest{torch::arange(b * batch, std::min(n, (b + 1) * batch), torch::kLong), {}, 0, false};
-    });
+    const int64_t count = batches.start_in_order(batch);
     for (int64_t b = 0; b < count; ++b) {
       auto next = batches.next();
       f.append("/crops", next.images.permute({0, 2, 3, 1}).contiguous());

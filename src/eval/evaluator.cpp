@@ -120,11 +120,7 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
   const bool rgb = pair.from == models::Modality::kRgb;
   if (rgb && images == nullptr) core::fail("--pair", options.pair + " needs the split's images");
   const int64_t batch_size = rgb ? std::min<int64_t>(options.batch_size, 256) : options.batch_size;
-  if (rgb)
-    images->start((n + batch_size - 1) / batch_size, [n, batch_size](int64_t b) {
-      return data::ImageRequest{torch::arange(b * batch_size, std::min(n, (b + 1) * batch_size), torch::kLong),
-                                {}, 0, false};
-    });
+  if (rgb) images->start_in_order(batch_size);
   int64_t left_out = 0;
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t rows = std::min(batch_size, n - start);

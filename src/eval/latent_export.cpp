@@ -34,9 +34,7 @@ int64_t export_latents(const LatentExportOptions& o) {
     auto image_options = data::image_options(c);
     split = data::require_images(split, file, image_options);
     images = std::make_unique<data::ImageBatches>(split, file, image_options);
-    images->start((split.size() + bs - 1) / bs, [total = split.size(), bs](int64_t b) {
-      return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
-    });
+    images->start_in_order(bs);
   }
   std::vector<torch::Tensor> mus, logvars, kept;  // kept: split rows of images that were read (missing: skip)
   {

@@ -351,12 +351,8 @@ double Trainer::State::validate() {
   eval::ErrorAccumulator acc;
   const bool rgb = eval_pair.from == Modality::kRgb;
   const int64_t bs = rgb ? std::min<int64_t>(config.eval.batch_size, 256) : config.eval.batch_size;
-  const int64_t total = test.size();
   int64_t left_out = 0;
-  if (rgb)
-    test_images->start((total + bs - 1) / bs, [bs, total](int64_t b) {
-      return data::ImageRequest{torch::arange(b * bs, std::min(total, (b + 1) * bs), torch::kLong), {}, 0, false};
-    });
+  if (rgb) test_images->start_in_order(bs);
   for (int64_t start = 0; start < test.size(); start += bs) {
     const int64_t n = std::min(bs, test.size() - start);
     auto p2 = test.pose2d.narrow(0, start, n), p3 = test.pose3d.narrow(0, start, n);

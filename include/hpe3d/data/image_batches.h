@@ -69,6 +69,10 @@ class ImageBatches {
   // workers, so it must be thread-safe: read-only captures). Drops batches
   // of an earlier start that were not consumed.
   void start(int64_t count, std::function<ImageRequest(int64_t)> request);
+  // Queues every row of the split in order, batch_size rows a batch (the last
+  // one shorter), unaugmented and unflipped: evaluation, export, caching.
+  // Returns the number of batches.
+  int64_t start_in_order(int64_t batch_size);
   // The next batch in order. Rethrows a worker's error (core::InputError
   // naming the image).
   ImageBatch next();
