@@ -115,10 +115,76 @@ def parse_subjects(text):
 # ----------------------------------------------------------------------------
 # Cameras
 
+# Frame sizes of the Human3.6M cameras (not stored in cameras.h5).
+H36M_FRAME_SIZES = {"54138969": (1000, 1002), "55011271": (1000, 1000), "58860488": (1000, 1000),
+                    "60457274": (1000, 1002)}
+
+
+def h5_camera_name(node, position):
+    """The Human3.6M id of a cameras.h5 camera group: its `Name` in any layout
+    found in the wild (uint8/uint16 character codes of shape (8,), (8,1) or
+    (1,8); a fixed or variable string, scalar or array), or, when absent or
+    not a Human3.6M id, the id at the camera's position (1..4) in the list."""
+    fallback = H36M_CAMERA_IDS[position - 1]
+    if "Name" not in node:
+        return fallback
+    raw = node["Name"][()]
+    a = np.asarray(raw)
+    if a.dtype.kind in "iu":
+        name = "".join(chr(int(v)) for v in a.reshape(-1))
+    else:
+        v = a.reshape(-1)[0] if a.size else ""
+        name = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+    name = name.rstrip("\0 ")
+    return name if name in H36M_CAMERA_IDS else fallback
+
+
+def load_cameras_h5(path):
+    """{(subject, index): camera dict} from a Martinez-style cameras.h5
+    (subject<S>/camera<M>/{R, T, f, c, k, p, Name}; R stored transposed).
+    Vectors may be columns, rows or flat; Name as in h5_camera_name."""
+    cams = {}
+    sizes = {"R": 9, "T": 3, "f": 2, "c": 2, "k": 3, "p": 2}
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise ConversionError(f"{path}: cannot read camera calibrations ({e})")
+    with f:
+        for sg in f:
+            if not sg.startswith("subject") or not sg[7:].isdigit():
+                continue
+            for cg in f[sg]:
+                if not cg.startswith("camera") or not cg[6:].isdigit():
+                    continue
+                g, where = f[sg][cg], f"{path}: /{sg}/{cg}"
+                index = int(cg[6:])
+                if not 1 <= index <= len(H36M_CAMERA_IDS):
+                    raise ConversionError(f"{where}: the index must be 1..{len(H36M_CAMERA_IDS)}")
+                cam = {}
+                for key, n in sizes.items():
+                    if key not in g:
+                        raise ConversionError(f"{where}/{key}: missing")
+                    v = np.asarray(g[key][()], dtype=np.float64).reshape(-1)
+                    if v.size != n:
+                        raise ConversionError(f"{where}/{key}: expected {n} values, got {v.size}")
+                    cam[key] = v
+                cam["R"] = cam["R"].reshape(3, 3).T  # stored transposed
+                cam["subject"], cam["index"] = int(sg[7:]), index
+                cam["name"] = h5_camera_name(g, index)
+                cam["width"], cam["height"] = H36M_FRAME_SIZES[cam["name"]]
+                cams[(cam["subject"], index)] = cam
+    if not cams:
+        raise ConversionError(f"{path}: no subject<S>/camera<M> groups (expected a Martinez-style cameras.h5)")
+    return cams
+
+
 def load_cameras(path=DEFAULT_CAMERAS):
-    """{(subject, index): camera dict} from a cameras YAML (configs/cameras/h36m.yaml).
+    """{(subject, index): camera dict} from a cameras YAML (configs/cameras/h36m.yaml)
+    or a Martinez-style cameras.h5 (load_cameras_h5).
     A camera: R (3,3) world-to-camera, T (3,) centre in world mm, f, c, k, p
     (float64 arrays), name (str), width, height (int)."""
+    if path.endswith((".h5", ".hdf5")):
+        return load_cameras_h5(path)
     import yaml  # python3-yaml; imported here so that the rest works without it
 
     try:

@@ -40,6 +40,12 @@ int main(int argc, char** argv) {
                     "from /usr/share/assimp/models/BVH");
   cmd_bvh->add_option("--fps", bvh.fps, "output frame rate");
   cmd_bvh->add_option("--cameras", bvh.cameras, "camera YAML (default configs/cameras/h36m.yaml)");
+  cmd_bvh->add_option("--manifest", bvh.manifest, "clips.yaml: file/folder, subject, action per clip (docs/data.md)");
+  cmd_bvh->add_option("--skeleton", bvh.convert.skeleton,
+                      "joint map: a preset of configs/skeletons (cmu, mixamo, ...) or a map file (.yaml); "
+                      "default: detected from the joint names");
+  cmd_bvh->add_option("--units", bvh.convert.units, "mm, cm, m, inch or cmu (2.54/0.45 cm); default: measured");
+  cmd_bvh->add_option("--up", bvh.convert.up, "y or z; default: measured");
   cmd_bvh->add_option("--out", out, "output pose file (.h5)")->required();
 
   data::SyntheticOptions synthetic;

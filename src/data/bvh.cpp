@@ -11,6 +11,10 @@
 namespace hpe3d::data {
 namespace {
 
+// No motion capture holds a coordinate or angle this large: such a value is a
+// corrupt file, not a pose.
+constexpr double kAbsurd = 1e6;
+
 struct Token {
   std::string text;
   int line = 0;
@@ -97,6 +101,7 @@ class Parser {
     double v = std::strtod(t.text.c_str(), &end);
     if (end == t.text.c_str() || *end != '\0' || !std::isfinite(v))
       error(t.line, "expected a number, got '" + t.text + "'");
+    if (std::abs(v) > kAbsurd) error(t.line, "absurd value '" + t.text + "' (|x| > 1e6)");
     return v;
   }
 
@@ -291,6 +296,9 @@ BvhClip parse_bvh(const std::string& path) {
       if (!std::isfinite(v))
         parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is not finite: '" +
                                       std::string(p, static_cast<const char*>(q)) + "'");
+      if (std::abs(v) > kAbsurd)
+        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is absurd: '" +
+                                      std::string(p, static_cast<const char*>(q)) + "' (|x| > 1e6)");
       row.push_back(v);
       p = q;
     }

@@ -1,91 +1,153 @@
 #include "hpe3d/data/bvh_to_h36m.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
+#include "hpe3d/data/skeleton_map.h"
+#include "hpe3d/geometry/skeleton.h"
 
 namespace hpe3d::data {
-
-// H36M joint  | CMU (cgspeed BVH)            | Boxing (Boxing_Toes.bvh)
-// ------------+------------------------------+------------------------------
-// Hip         | Hips                         | Hips
-// RHip        | RightUpLeg                   | RightHip
-// RKnee       | RightLeg                     | RightKnee
-// RFoot       | RightFoot (ankle)            | RightAnkle
-// LHip        | LeftUpLeg                    | LeftHip
-// LKnee       | LeftLeg                      | LeftKnee
-// LFoot       | LeftFoot (ankle)             | LeftAnkle
-// Spine       | midpoint Hips - Neck1        | midpoint Hips - Neck
-// Thorax      | Neck1 (base of the neck)     | Neck
-// Neck/Nose   | Head (head joint, ~chin)     | Head
-// Head        | Head_End (End Site, crown)   | Head_End
-// LShoulder   | LeftArm                      | LeftShoulder
-// LElbow      | LeftForeArm                  | LeftElbow
-// LWrist      | LeftHand                     | LeftWrist
-// RShoulder   | RightArm                     | RightShoulder
-// RElbow      | RightForeArm                 | RightElbow
-// RWrist      | RightHand                    | RightWrist
-//
-// Why: H36M's Thorax sits between the shoulders at the base of the neck: CMU's
-// "Neck" joint coincides with Spine1 (68 mm below the shoulders), Neck1 is at
-// the base of the neck, 30 mm above them. H36M's Spine is about halfway from
-// Hip to Thorax (233 of 491 mm in S1); neither skeleton has a joint there (CMU Spine1
-// sits at 70 %, Boxing's Ab at 15 % and Chest at 58 %), so it is the midpoint.
-// Scale: CMU ASF lengths are inches / 0.45, so 1 unit = 2.54 / 0.45 cm =
-// 56.444 mm (femur 7.158 units = 404 mm); Boxing_Toes is in cm (femur 42.2).
 namespace {
 
-BvhJointSource at(const std::string& name) { return {name, "", 0.0}; }
-BvhJointSource midpoint(const std::string& a, const std::string& b) { return {a, b, 0.5}; }
+std::string fmt(double v, const char* format = "%.2f") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+int h36m(const char* name) { return geometry::joint_index(name); }
+
+// The map of --skeleton, or the complete preset with the most evidence (ties:
+// file name order). `maps` keeps the maps alive for the returned pointer.
+ResolvedMap pick_map(const BvhClip& clip, const std::string& forced, std::vector<SkeletonMap>& maps,
+                     std::string& why) {
+  if (!forced.empty()) {
+    const bool file = forced.find('/') != std::string::npos ||
+                      (forced.size() > 5 && forced.compare(forced.size() - 5, 5, ".yaml") == 0);
+    if (file) {
+      maps = {load_skeleton_map(forced)};
+    } else {
+      std::string known;
+      for (auto& m : skeleton_presets()) {
+        known += (known.empty() ? "" : ", ") + m.name;
+        if (m.name == forced) maps = {m};
+      }
+      if (maps.empty()) core::fail("--skeleton", "no preset '" + forced + "' (presets: " + known + ")");
+    }
+    ResolvedMap r = resolve_skeleton_map(maps[0], clip);
+    if (!r.complete()) {
+      std::string list;
+      for (const auto& u : r.unplaced) list += (list.empty() ? "" : "; ") + u;
+      core::fail(clip.path, "skeleton map '" + maps[0].name + "' cannot place " + list);
+    }
+    why = "forced by --skeleton";
+    return r;
+  }
+  maps = skeleton_presets();
+  std::vector<ResolvedMap> fits;
+  const ResolvedMap* closest = nullptr;
+  std::vector<ResolvedMap> all;
+  all.reserve(maps.size());
+  for (const auto& m : maps) all.push_back(resolve_skeleton_map(m, clip));
+  for (const auto& r : all) {
+    if (r.complete()) fits.push_back(r);
+    if (!closest || r.unplaced.size() < closest->unplaced.size()) closest = &r;
+  }
+  if (fits.empty()) {
+    std::string list;
+    for (const auto& u : closest->unplaced) list += (list.empty() ? "" : "; ") + u;
+    core::fail(clip.path, "fits no skeleton map of " + skeleton_presets_dir() + " (closest '" + closest->map->name +
+                              "' cannot place " + list + "); write a map and pass --skeleton FILE.yaml");
+  }
+  std::stable_sort(fits.begin(), fits.end(), [](const auto& a, const auto& b) { return a.evidence > b.evidence; });
+  why = "places all 17 joints, evidence " + std::to_string(fits[0].evidence) +
+        " (BVH joints used + signature names found)";
+  if (fits.size() > 1) {
+    why += "; also fit:";
+    for (size_t i = 1; i < fits.size(); ++i)
+      why += " " + fits[i].map->name + " (" + std::to_string(fits[i].evidence) + ")";
+  }
+  return fits[0];
+}
+
+// The up axis from the median of head top - mid-ankles over frames.
+char measure_up(const torch::Tensor& h36m_file, const std::string& where) {
+  auto ankles = (h36m_file.select(1, h36m("LFoot")) + h36m_file.select(1, h36m("RFoot"))) / 2;
+  auto v = std::get<0>((h36m_file.select(1, h36m("Head")) - ankles).median(0));  // [3]
+  const double x = v[0].item<double>(), y = v[1].item<double>(), z = v[2].item<double>();
+  const double norm = std::sqrt(x * x + y * y + z * z);
+  const std::string measured = "median head top - ankles = (" + fmt(x) + ", " + fmt(y) + ", " + fmt(z) + ")";
+  if (y > 0.8 * norm) return 'y';
+  if (z > 0.8 * norm) return 'z';
+  core::fail(where, "cannot tell the up axis (" + measured + " file units, neither +Y nor +Z); use --up y|z");
+}
+
+// The BVH joint farthest below `joint` (its toe tip), or -1 if none has length.
+int farthest_descendant(const BvhClip& clip, const torch::Tensor& positions, int joint) {
+  int best = -1;
+  double best_d = 0.0;
+  auto base = positions[0][joint];
+  for (size_t j = 0; j < clip.joints.size(); ++j) {
+    int a = clip.joints[j].parent;
+    while (a >= 0 && a != joint) a = clip.joints[a].parent;
+    if (a != joint) continue;
+    const double d = (positions[0][static_cast<int64_t>(j)] - base).norm().item<double>();
+    if (d > best_d) best_d = d, best = static_cast<int>(j);
+  }
+  return best;
+}
+
+// Left/right from the facing direction given by the toes (Z-up world, mm).
+std::string check_sides(const BvhClip& clip, const ResolvedMap& map, const torch::Tensor& world,
+                        const torch::Tensor& joints) {
+  const auto& lfoot = map.joints[h36m("LFoot")];
+  const auto& rfoot = map.joints[h36m("RFoot")];
+  if (lfoot.chain || rfoot.chain || lfoot.joints.size() != 1 || rfoot.joints.size() != 1)
+    return "left/right not checked (the ankles are not single BVH joints)";
+  const int64_t T = world.size(0);
+  auto frames = torch::linspace(0, T - 1, std::min<int64_t>(T, 200)).to(torch::kLong);
+  auto w = world.index_select(0, frames);
+  auto j = joints.index_select(0, frames);
+  const int ltoe = farthest_descendant(clip, w, lfoot.joints[0]), rtoe = farthest_descendant(clip, w, rfoot.joints[0]);
+  if (ltoe < 0 || rtoe < 0) return "left/right could not be told (no toe joints below the ankles)";
+  auto forward = (w.select(1, ltoe) - w.select(1, lfoot.joints[0]) + w.select(1, rtoe) - w.select(1, rfoot.joints[0]))
+                     .slice(1, 0, 2);                                              // [t, 2]
+  auto left = torch::stack({-forward.select(1, 1), forward.select(1, 0)}, 1);      // up x forward
+  left = left / left.norm(2, 1, true).clamp_min(1e-9);
+  auto side = [&](const char* l, const char* r) {
+    auto d = (j.select(1, h36m(l)) - j.select(1, h36m(r))).slice(1, 0, 2);
+    return ((d * left).sum(1) / d.norm(2, 1).clamp_min(1e-9)).median().item<double>();
+  };
+  const double hips = side("LHip", "RHip"), shoulders = side("LShoulder", "RShoulder");
+  const std::string measured = "hips " + fmt(hips, "%+.2f") + ", shoulders " + fmt(shoulders, "%+.2f");
+  if (hips > 0.5 && shoulders > 0.5) return "left on the left (" + measured + ")";
+  if (hips < -0.5 && shoulders < -0.5)
+    core::fail(clip.path, "the joints named left are on the subject's right (" + measured +
+                              ", cosine with the subject's left, facing from the toes): a mirrored file or "
+                              "left-handed axes; refusing to write a mirrored subject");
+  core::logger("data")->warn("{}: left/right could not be told ({})", clip.path, measured);
+  return "left/right could not be told (" + measured + ")";
+}
+
+std::vector<int> output_frames(int64_t num_frames, double fps, double target_fps) {
+  std::vector<int> frames;
+  if (target_fps <= 0 || target_fps >= fps) {
+    for (int64_t t = 0; t < num_frames; ++t) frames.push_back(static_cast<int>(t));
+    return frames;
+  }
+  const double step = fps / target_fps;
+  for (int64_t k = 0;; ++k) {
+    const int64_t t = std::llround(k * step);
+    if (t >= num_frames) break;
+    frames.push_back(static_cast<int>(t));
+  }
+  return frames;
+}
 
 }  // namespace
-
-const std::vector<BvhSkeletonMapping>& bvh_skeleton_mappings() {
-  static const std::vector<BvhSkeletonMapping> mappings = {
-      {"CMU",
-       25.4 / 0.45,
-       {at("Hips"), at("RightUpLeg"), at("RightLeg"), at("RightFoot"), at("LeftUpLeg"), at("LeftLeg"),
-        at("LeftFoot"), midpoint("Hips", "Neck1"), at("Neck1"), at("Head"), at("Head_End"), at("LeftArm"),
-        at("LeftForeArm"), at("LeftHand"), at("RightArm"), at("RightForeArm"), at("RightHand")}},
-      {"Boxing",
-       10.0,
-       {at("Hips"), at("RightHip"), at("RightKnee"), at("RightAnkle"), at("LeftHip"), at("LeftKnee"),
-        at("LeftAnkle"), midpoint("Hips", "Neck"), at("Neck"), at("Head"), at("Head_End"), at("LeftShoulder"),
-        at("LeftElbow"), at("LeftWrist"), at("RightShoulder"), at("RightElbow"), at("RightWrist")}},
-  };
-  return mappings;
-}
-
-namespace {
-
-std::vector<std::string> missing_joints(const BvhClip& clip, const BvhSkeletonMapping& mapping) {
-  std::vector<std::string> missing;
-  auto check = [&](const std::string& name) {
-    if (name.empty() || clip.joint_index(name) >= 0) return;
-    for (const auto& m : missing)
-      if (m == name) return;
-    missing.push_back(name);
-  };
-  for (const auto& source : mapping.joints) {
-    check(source.a);
-    check(source.b);
-  }
-  return missing;
-}
-
-}  // namespace
-
-const BvhSkeletonMapping& detect_bvh_skeleton(const BvhClip& clip) {
-  std::string report;
-  for (const auto& mapping : bvh_skeleton_mappings()) {
-    auto missing = missing_joints(clip, mapping);
-    if (missing.empty()) return mapping;
-    report += (report.empty() ? "" : "; ") + mapping.name + " lacks";
-    for (const auto& name : missing) report += " " + name;
-  }
-  core::fail(clip.path, "unknown BVH skeleton (" + report + ")");
-}
 
 torch::Tensor y_up_to_z_up(const torch::Tensor& points) {
   TORCH_CHECK(points.size(-1) == 3, "y_up_to_z_up: expected [..., 3], got ", points.sizes());
@@ -93,61 +155,60 @@ torch::Tensor y_up_to_z_up(const torch::Tensor& points) {
   return torch::stack({xyz[0], -xyz[2], xyz[1]}, -1);
 }
 
-torch::Tensor select_h36m_joints(const BvhClip& clip, const torch::Tensor& bvh_positions,
-                                 const BvhSkeletonMapping& mapping) {
-  TORCH_CHECK(bvh_positions.dim() == 3 && bvh_positions.size(1) == static_cast<int64_t>(clip.joints.size()) &&
-                  bvh_positions.size(2) == 3,
-              "select_h36m_joints: expected [T, ", clip.joints.size(), ", 3], got ", bvh_positions.sizes());
-  std::vector<torch::Tensor> joints;
-  for (const auto& source : mapping.joints) {
-    const int a = clip.joint_index(source.a);
-    if (a < 0) core::fail(clip.path, "BVH joint '" + source.a + "' not found");
-    auto pa = bvh_positions.select(1, a);
-    if (source.weight == 0.0) {
-      joints.push_back(pa);
-      continue;
-    }
-    const int b = clip.joint_index(source.b);
-    if (b < 0) core::fail(clip.path, "BVH joint '" + source.b + "' not found");
-    joints.push_back(pa * (1.0 - source.weight) + bvh_positions.select(1, b) * source.weight);
+std::string BvhConversion::report() const {
+  return "skeleton " + skeleton + " (" + skeleton_why + "); units " + unit.name + " (" + fmt(unit.mm, "%.3f") +
+         " mm, " + (unit_measured ? "measured" : "--units") + "): " + lengths_mm.text(1.0, "mm") + "; " +
+         std::string(1, static_cast<char>(std::toupper(up))) + " up (" + (up_measured ? "measured" : "--up") + "); " +
+         sides;
+}
+
+BvhConversion convert_bvh(const BvhClip& clip, const BvhToH36mOptions& options) {
+  const int64_t num_frames = clip.num_frames();
+  if (num_frames < 1) core::fail(clip.path, "no motion frames");
+  BvhConversion c;
+  std::vector<SkeletonMap> maps;
+  const ResolvedMap map = pick_map(clip, options.skeleton, maps, c.skeleton_why);
+  c.skeleton = map.map->name;
+
+  auto positions = forward_kinematics(clip);                // [T, J, 3] file units and axes
+  auto joints = apply_skeleton_map(map, positions);         // [T, 17, 3]
+  if (options.up.empty()) {
+    c.up = measure_up(joints, clip.path);
+  } else if (options.up == "y" || options.up == "z") {
+    c.up = options.up[0];
+    c.up_measured = false;
+  } else {
+    core::fail("--up", "expected y or z, got '" + options.up + "'");
   }
-  return torch::stack(joints, 1);
+  const BodyLengths lengths = measure_body(joints);
+  if (options.units.empty()) {
+    c.unit = choose_length_unit(lengths, clip.path + " (skeleton " + c.skeleton + ")");
+  } else {
+    c.unit = length_unit(options.units, "--units");
+    c.unit_measured = false;
+  }
+  auto to_world = [&](const torch::Tensor& p) { return c.up == 'y' ? y_up_to_z_up(p * c.unit.mm) : p * c.unit.mm; };
+  auto world = to_world(positions);  // [T, J, 3] mm, Z up
+  joints = to_world(joints);
+  c.sides = check_sides(clip, map, world, joints);
+
+  // Floor: the lowest any joint or End Site (toes, heels) gets over the clip;
+  // centre: the mean Hip (x, y). A dummy root at the origin does not move them.
+  const double floor = world.select(2, 2).min().item<double>();
+  auto hip_xy = joints.select(1, 0).slice(1, 0, 2).mean(0);
+  joints = joints - torch::cat({hip_xy, torch::full({1}, floor, torch::kFloat64)});
+
+  c.sequence.action = clip.name;
+  c.sequence.frames = output_frames(num_frames, clip.fps(), options.target_fps);
+  auto idx = torch::tensor(std::vector<int64_t>(c.sequence.frames.begin(), c.sequence.frames.end()));
+  c.sequence.joints = joints.index_select(0, idx).contiguous();
+  check_human_lengths(c.sequence.joints, clip.path + " (skeleton " + c.skeleton + ", units " + c.unit.name + ")");
+  c.lengths_mm = measure_body(c.sequence.joints);
+  return c;
 }
 
 WorldSequence bvh_to_world_sequence(const BvhClip& clip, const BvhToH36mOptions& options) {
-  const BvhSkeletonMapping& mapping = detect_bvh_skeleton(clip);
-  const double mm = options.mm_per_unit > 0 ? options.mm_per_unit : mapping.mm_per_unit;
-  const int64_t num_frames = clip.num_frames();
-  if (num_frames < 1) core::fail(clip.path, "no motion frames");
-
-  auto world = y_up_to_z_up(forward_kinematics(clip) * mm);  // [T, J, 3] mm, Z up
-  // Floor: the lowest any joint or End Site (toes, heels) gets over the clip.
-  const double floor = world.select(2, 2).min().item<double>();
-  auto root_xy = world.select(1, 0).slice(1, 0, 2).mean(0);  // [2]
-  auto shift = torch::cat({root_xy, torch::full({1}, floor, torch::kFloat64)});
-  auto h36m = select_h36m_joints(clip, world - shift, mapping);
-
-  // Nearest source frame to each output time k / target_fps.
-  const double fps = clip.fps();
-  std::vector<int> frames;
-  if (options.target_fps <= 0 || options.target_fps >= fps) {
-    for (int64_t t = 0; t < num_frames; ++t) frames.push_back(static_cast<int>(t));
-  } else {
-    const double step = fps / options.target_fps;
-    for (int64_t k = 0;; ++k) {
-      const int64_t t = std::llround(k * step);
-      if (t >= num_frames) break;
-      frames.push_back(static_cast<int>(t));
-    }
-  }
-  WorldSequence seq;
-  seq.action = clip.name;
-  seq.frames = frames;
-  seq.joints = h36m.index_select(0, torch::tensor(std::vector<int64_t>(frames.begin(), frames.end()))).contiguous();
-  core::logger("data")->debug("{}: {} skeleton, {:.3f} mm/unit, {} frames at {:.1f} fps -> {} at {:.1f} fps",
-                              clip.path, mapping.name, mm, num_frames, fps, frames.size(),
-                              frames.size() == static_cast<size_t>(num_frames) ? fps : options.target_fps);
-  return seq;
+  return convert_bvh(clip, options).sequence;
 }
 
 WorldSequence load_bvh_sequence(const std::string& path, const BvhToH36mOptions& options) {

@@ -176,14 +176,20 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset) const 
   auto dims = shape(dataset);
   Handle d(open_dataset(dataset), H5Dclose);
   Handle ftype(H5Dget_type(d.get()), H5Tclose);
-  const size_t n = dims.empty() ? 1 : static_cast<size_t>(dims[0]);
-  if (dims.size() > 1) fail(dataset, "expected a 1-D string dataset");
+  // Any shape is read in C order: MATLAB writes (1, 1) strings and (8, 1) codes.
+  size_t n = 1;
+  for (int64_t d : dims) n *= static_cast<size_t>(d);
   std::vector<std::string> out;
   H5T_class_t cls = H5Tget_class(ftype.get());
-  if (cls == H5T_INTEGER) {  // character codes, one string
-    auto codes = read(dataset, torch::kInt64);
+  if (cls == H5T_INTEGER) {  // character codes, one string; trailing NULs and spaces are padding
+    auto codes = read(dataset, torch::kInt64).reshape(-1);
     std::string s;
-    for (int64_t i = 0; i < codes.numel(); ++i) s.push_back(static_cast<char>(codes[i].item<int64_t>()));
+    for (int64_t i = 0; i < codes.numel(); ++i) {
+      const int64_t c = codes[i].item<int64_t>();
+      if (c < 0 || c > 255) fail(dataset, "character code " + std::to_string(c) + " is not a byte");
+      s.push_back(static_cast<char>(c));
+    }
+    s.erase(s.find_last_not_of(std::string(" \0", 2)) + 1);
     return {s};
   }
   if (cls != H5T_STRING) fail(dataset, "expected a string dataset");

@@ -15,10 +15,27 @@ namespace fs = std::filesystem;
 namespace hpe3d::data {
 namespace {
 
+// Human3.6M's cameras in the order of every subject's list (camera1..camera4).
+const char* const kH36mCameraIds[4] = {"54138969", "55011271", "58860488", "60457274"};
+
 // Image sizes are not in cameras.h5; Human3.6M's are fixed per camera.
 std::pair<int, int> image_size(const std::string& name) {
   if (name == "54138969" || name == "60457274") return {1000, 1002};
   return {1000, 1000};
+}
+
+// The camera's id: its `Name` (any string or character-code layout) when that
+// is one of the 4 Human3.6M ids, else the id at its position in the list.
+std::string camera_name(const H5File& f, const std::string& group, int position) {
+  const std::string fallback = kH36mCameraIds[position - 1];
+  if (!f.exists(group + "/Name")) return fallback;
+  const auto names = f.read_strings(group + "/Name");
+  const std::string name = names.empty() ? "" : names[0];
+  for (const char* id : kH36mCameraIds)
+    if (name == id) return name;
+  core::logger("data")->warn("{}: {}/Name '{}' is not a Human3.6M camera id; camera{} is {} by its position",
+                             f.path(), group, name, position, fallback);
+  return fallback;
 }
 
 template <size_t N>
@@ -60,7 +77,7 @@ geometry::CameraSet read_martinez_cameras(const std::string& path, const std::ve
       c.c = read_values<2>(f, g + "/c");
       c.k = read_values<3>(f, g + "/k");
       c.p = read_values<2>(f, g + "/p");
-      c.name = f.exists(g + "/Name") ? f.read_strings(g + "/Name").at(0) : std::to_string(m);
+      c.name = camera_name(f, g, m);
       std::tie(c.width, c.height) = image_size(c.name);
       cams.push_back(c);
     }

@@ -41,7 +41,7 @@ std::string summarize(const PoseData& data) {
     auto v = data.pose2d.select(2, d);
     s += fmt::format(" {} [{:.1f}, {:.1f}]", axes[d], v.min().item<float>(), v.max().item<float>());
   }
-  s += "\nbone lengths (mm): median, std\n";
+  s += "\nbone lengths (mm): median, std, min, max (over all rows; a clip whose bones change length shows here)\n";
   // [N, 16], computed in float64 a block at a time so that a full-size file
   // (3.6 M samples) needs no float64 copy of all its poses.
   constexpr int64_t kBlock = 65536;
@@ -52,11 +52,13 @@ std::string summarize(const PoseData& data) {
   auto lengths = torch::cat(blocks);
   auto median = std::get<0>(lengths.median(0));
   auto stddev = lengths.std(0);
+  auto lo = std::get<0>(lengths.min(0)), hi = std::get<0>(lengths.max(0));
   const auto& names = geometry::joint_names();
   for (size_t b = 0; b < geometry::bones().size(); ++b) {
     auto [parent, child] = geometry::bones()[b];
-    s += fmt::format("  {:>9} -> {:<9} {:8.1f} {:7.2f}\n", names[parent], names[child],
-                     median[static_cast<int64_t>(b)].item<double>(), stddev[static_cast<int64_t>(b)].item<double>());
+    const auto i = static_cast<int64_t>(b);
+    s += fmt::format("  {:>9} -> {:<9} {:8.1f} {:7.2f} {:8.1f} {:8.1f}\n", names[parent], names[child],
+                     median[i].item<double>(), stddev[i].item<double>(), lo[i].item<double>(), hi[i].item<double>());
   }
   return s;
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/geometry/skeleton.h"
@@ -11,8 +12,6 @@
 
 namespace hpe3d::data {
 namespace {
-
-const std::string kAssimpBvhDir = "/usr/share/assimp/models/BVH";
 
 // Bone indices in geometry::bones() order (child - 1).
 constexpr int kRFemur = 1, kRShin = 2, kLFemur = 4, kLShin = 5, kLUpperArm = 11, kLForearm = 12,
@@ -28,26 +27,35 @@ TEST(BvhToH36m, YUpToZUpIsAProperRotation) {
       << "BVH up (+y) must become H36M up (+z)";
 }
 
-// Two-frame file with the CMU joint names; Hips at (0, 10, 0) then (2, 10, 4).
-std::string tiny_cmu_file(const std::string& dir) {
-  std::string joints;
+// Two-frame file with the CMU joint names, in cm; Hips at (0, 100, 0) then
+// (20, 100, 40). `mirror` swaps the Left/Right names; `z_up` writes the same
+// body with Z up ((x, y, z) -> (x, -z, y) on every offset and position).
+std::string tiny_cmu_file(const std::string& dir, bool mirror = false, bool z_up = false) {
+  auto vec = [&](double x, double y, double z) {
+    std::ostringstream s;
+    if (z_up) s << x << " " << -z << " " << y;
+    else s << x << " " << y << " " << z;
+    return s.str();
+  };
   auto leaf = [](const std::string& name, const std::string& offset) {
     return "JOINT " + name + "\n{\nOFFSET " + offset + "\nCHANNELS 0\n";
   };
-  // Legs down (-y), spine up (+y), arms out (+-x); all offsets 1 or 2 units.
+  // Legs down (-y), spine up (+y), arms out (+-x); toes forward (+z).
   std::string text = "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS 3 Xposition Yposition Zposition\n";
   for (const char* side : {"Left", "Right"}) {
-    std::string s = side, x = s == "Left" ? "1" : "-1";
-    text += leaf(s + "UpLeg", x + " 0 0") + leaf(s + "Leg", "0 -4 0") + leaf(s + "Foot", "0 -4 0") +
-            "End Site\n{\nOFFSET 0 -1 1\n}\n}\n}\n}\n";
+    std::string s = side, name = mirror ? (s == "Left" ? "Right" : "Left") : s;
+    const double x = s == "Left" ? 10 : -10;
+    text += leaf(name + "UpLeg", vec(x, 0, 0)) + leaf(name + "Leg", vec(0, -40, 0)) + leaf(name + "Foot", vec(0, -40, 0)) +
+            "End Site\n{\nOFFSET " + vec(0, -10, 10) + "\n}\n}\n}\n}\n";
   }
-  text += leaf("Neck1", "0 6 0") + leaf("Head", "0 1 0") + "End Site\n{\nOFFSET 0 1 0\n}\n}\n";
+  text += leaf("Neck1", vec(0, 60, 0)) + leaf("Head", vec(0, 10, 0)) + "End Site\n{\nOFFSET " + vec(0, 10, 0) + "\n}\n}\n";
   for (const char* side : {"Left", "Right"}) {
-    std::string s = side, x = s == "Left" ? "2" : "-2";
-    text += leaf(s + "Arm", x + " 0 0") + leaf(s + "ForeArm", x + " 0 0") + leaf(s + "Hand", x + " 0 0") +
+    std::string s = side, name = mirror ? (s == "Left" ? "Right" : "Left") : s;
+    const double x = s == "Left" ? 20 : -20;
+    text += leaf(name + "Arm", vec(x, 0, 0)) + leaf(name + "ForeArm", vec(x, 0, 0)) + leaf(name + "Hand", vec(x, 0, 0)) +
             "}\n}\n}\n";
   }
-  text += "}\n}\nMOTION\nFrames: 2\nFrame Time: 0.1\n0 10 0\n2 10 4\n";
+  text += "}\n}\nMOTION\nFrames: 2\nFrame Time: 0.1\n" + vec(0, 100, 0) + "\n" + vec(20, 100, 40) + "\n";
   std::string path = dir + "/tiny_cmu.bvh";
   std::ofstream(path) << text;
   return path;
@@ -55,19 +63,23 @@ std::string tiny_cmu_file(const std::string& dir) {
 
 TEST(BvhToH36m, TinyCmuSkeletonByHand) {
   BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_tiny")));
-  EXPECT_EQ(detect_bvh_skeleton(clip).name, "CMU");
   BvhToH36mOptions options;
-  options.mm_per_unit = 100.0;
   options.target_fps = 0.0;  // keep both frames
-  WorldSequence seq = bvh_to_world_sequence(clip, options);
+  BvhConversion c = convert_bvh(clip, options);
+  EXPECT_EQ(c.skeleton, "cmu");
+  EXPECT_EQ(c.unit.name, "cm") << "femur 40 units: only cm gives a human femur";
+  EXPECT_TRUE(c.unit_measured);
+  EXPECT_EQ(c.up, 'y');
+  EXPECT_NE(c.sides.find("left on the left"), std::string::npos) << c.sides;
+  const WorldSequence& seq = c.sequence;
   EXPECT_EQ(seq.action, "tiny_cmu");
   EXPECT_EQ(seq.frames, (std::vector<int>{0, 1}));
   ASSERT_EQ(seq.joints.sizes(), (std::vector<int64_t>{2, 17, 3}));
-  // Lowest point: the toe End Sites at y = 10 - 9 = 1 -> floor. Hips 9 units =
-  // 900 mm above it. Mean root (x, z) = (1, 2) -> H36M (x, y) = (1, -2) is the centre.
+  // Lowest point: the toe End Sites at y = 100 - 90 = 10 -> floor. Hips 90 cm =
+  // 900 mm above it. Mean root (x, z) = (10, 20) cm -> H36M (x, y) = (100, -200) mm is the centre.
   auto hip0 = seq.joints[0][0];
   EXPECT_TRUE(torch::allclose(hip0, torch::tensor({-100.0, 200.0, 900.0}, torch::kFloat64))) << hip0;
-  auto hip1 = seq.joints[1][0];  // moved by (2, 0, 4) units: H36M (+200, -400, 0) mm
+  auto hip1 = seq.joints[1][0];  // moved by (20, 0, 40) cm: H36M (+200, -400, 0) mm
   EXPECT_TRUE(torch::allclose(hip1, torch::tensor({100.0, -200.0, 900.0}, torch::kFloat64))) << hip1;
   auto at = [&](const char* name) { return seq.joints[0][geometry::joint_index(name)]; };
   // Left is +x in both frames (proper rotation keeps handedness).
@@ -79,7 +91,50 @@ TEST(BvhToH36m, TinyCmuSkeletonByHand) {
   EXPECT_TRUE(torch::allclose(at("RWrist") - hip0, torch::tensor({-600.0, 0.0, 600.0}, torch::kFloat64)));
 }
 
-TEST(BvhToH36m, UnknownSkeletonListsMissingJoints) {
+TEST(BvhToH36m, ZUpFileGivesTheSamePoses) {
+  auto dir = hpe3d::test::temp_dir("bvh_h36m_zup");
+  BvhToH36mOptions options;
+  options.target_fps = 0.0;
+  BvhConversion y = convert_bvh(parse_bvh(tiny_cmu_file(dir)), options);
+  std::filesystem::create_directories(dir + "/z");
+  BvhConversion z = convert_bvh(parse_bvh(tiny_cmu_file(dir + "/z", false, true)), options);
+  EXPECT_EQ(y.up, 'y');
+  EXPECT_EQ(z.up, 'z');
+  EXPECT_TRUE(torch::allclose(y.sequence.joints, z.sequence.joints, 0, 1e-9));
+  options.up = "y";  // forced wrong: the head is then not above the feet, the left hip not on the left
+  EXPECT_THROW(convert_bvh(parse_bvh(dir + "/z/tiny_cmu.bvh"), options), core::InputError);
+}
+
+TEST(BvhToH36m, MirroredFileIsRefused) {
+  BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_mirror"), true));
+  try {
+    convert_bvh(clip, {});
+    FAIL() << "no InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the joints named left are on the subject's right"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(BvhToH36m, UnitsForcedOrRefused) {
+  BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_units")));
+  BvhToH36mOptions options;
+  options.units = "inch";  // femur 40 in = 1016 mm: not a human
+  try {
+    convert_bvh(clip, options);
+    FAIL() << "no InputError";
+  } catch (const core::InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("femur of 1016.0 mm at frame 0 is outside the human range"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
+  }
+  options.units = "furlong";
+  EXPECT_THROW(convert_bvh(clip, options), core::InputError);
+  options.units = "cm";
+  EXPECT_FALSE(convert_bvh(clip, options).unit_measured);
+}
+
+TEST(BvhToH36m, UnknownSkeletonListsUnplacedJoints) {
   auto dir = hpe3d::test::temp_dir("bvh_h36m_unknown");
   std::string path = dir + "/robot.bvh";
   std::ofstream(path) << "HIERARCHY\nROOT Base\n{\nOFFSET 0 0 0\nCHANNELS 3 Xposition Yposition Zposition\n"
@@ -89,31 +144,57 @@ TEST(BvhToH36m, UnknownSkeletonListsMissingJoints) {
     FAIL() << "no InputError";
   } catch (const core::InputError& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("robot.bvh: unknown BVH skeleton"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("CMU lacks Hips RightUpLeg"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("Boxing lacks Hips RightHip"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("robot.bvh: fits no skeleton map of"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("cannot place Hip ("), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--skeleton FILE.yaml"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
   }
+  // A forced map names what it cannot place.
+  BvhToH36mOptions options;
+  options.skeleton = "mixamo";
+  try {
+    convert_bvh(parse_bvh(tiny_cmu_file(dir)), options);
+    FAIL() << "no InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("skeleton map 'mixamo' cannot place Spine (mixamorig:Neck); Thorax (mixamorig:Neck)"),
+              std::string::npos)
+        << e.what();
+  }
+  options.skeleton = "nonesuch";
+  EXPECT_THROW(convert_bvh(parse_bvh(tiny_cmu_file(dir)), options), core::InputError);
 }
 
+// A real clip: its file, the preset and unit it must get, and the BVH joints
+// of its ankles and toes (to tell where the subject faces, independently of
+// the converter's own check).
 struct RealClip {
-  const char* file;
+  const char* path;  // /usr/share/assimp/... or shared/fixtures/bvh_corpus/...
   const char* skeleton;
-  const char* left_toe;  // BVH joints ahead of the ankles, to tell where the subject faces
-  const char* right_toe;
+  const char* unit;
+  const char* left_ankle, *right_ankle, *left_toe, *right_toe;
 };
+
+std::string clip_path(const RealClip& c) {
+  const std::string p = c.path;
+  return p.rfind("/usr/", 0) == 0 ? p : std::string(HPE3D_SHARED_DIR) + "/" + p;
+}
 
 class BvhToH36mReal : public ::testing::TestWithParam<RealClip> {};
 
 TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
-  const std::string path = kAssimpBvhDir + "/" + GetParam().file;
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " absent (assimp-testmodels)";
+  const std::string path = clip_path(GetParam());
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " absent (assimp-testmodels or the shared corpus)";
   BvhClip clip = parse_bvh(path);
-  EXPECT_EQ(detect_bvh_skeleton(clip).name, GetParam().skeleton);
 
   BvhToH36mOptions all_frames;
   all_frames.target_fps = 0.0;
-  WorldSequence full = bvh_to_world_sequence(clip, all_frames);
+  BvhConversion conversion = convert_bvh(clip, all_frames);
+  std::cout << "[ bvh ] " << clip.name << ": " << conversion.report() << "\n";
+  EXPECT_EQ(conversion.skeleton, GetParam().skeleton);
+  EXPECT_EQ(conversion.unit.name, GetParam().unit);
+  EXPECT_EQ(conversion.up, 'y');
+  EXPECT_NE(conversion.sides.find("left on the left"), std::string::npos) << conversion.sides;
+  const WorldSequence& full = conversion.sequence;
   ASSERT_EQ(full.joints.size(0), clip.num_frames());
   ASSERT_EQ(full.joints.sizes(), (std::vector<int64_t>{clip.num_frames(), 17, 3}));
   ASSERT_TRUE(torch::isfinite(full.joints).all().item<bool>());
@@ -128,7 +209,7 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
               << std::round(median_mm(bones.select(1, b)) * 10) / 10;
   }
   std::cout << "\n";
-  EXPECT_GT(femur, 350.0);
+  EXPECT_GT(femur, 340.0);
   EXPECT_LT(femur, 500.0);
   EXPECT_GT(shin, 350.0);
   EXPECT_LT(shin, 500.0);
@@ -154,13 +235,18 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
             << " mm, lower ankle " << ankle_z << " mm\n";
   EXPECT_GT(root_z, 700.0);
   EXPECT_LT(root_z, 1200.0);
+  // Head above Neck/Nose above Thorax above Spine above Hip (medians over the clip).
+  for (const auto& [upper, lower] : std::vector<std::pair<const char*, const char*>>{
+           {"Head", "Neck/Nose"}, {"Neck/Nose", "Thorax"}, {"Thorax", "Spine"}, {"Spine", "Hip"}})
+    EXPECT_GT(median_mm(z.select(1, geometry::joint_index(upper))), median_mm(z.select(1, geometry::joint_index(lower))))
+        << upper << " above " << lower;
   // Left is left: with the feet pointing forward f, the subject's left is
   // up x f, and the LHip - RHip vector points there (no mirror image).
-  const BvhSkeletonMapping& mapping = detect_bvh_skeleton(clip);
   auto bvh = y_up_to_z_up(forward_kinematics(clip));  // file units: only directions are used
   auto bvh_joint = [&](const std::string& name) { return bvh.select(1, clip.joint_index(name)); };
-  auto ankle = [&](const char* h36m) { return bvh_joint(mapping.joints[geometry::joint_index(h36m)].a); };
-  auto forward = bvh_joint(GetParam().left_toe) - ankle("LFoot") + bvh_joint(GetParam().right_toe) - ankle("RFoot");
+  auto ankle = [&](const char* name) { return bvh_joint(name); };
+  auto forward = bvh_joint(GetParam().left_toe) - ankle(GetParam().left_ankle) + bvh_joint(GetParam().right_toe) -
+                 ankle(GetParam().right_ankle);
   auto left_dir = torch::stack({-forward.select(1, 1), forward.select(1, 0)}, 1);                 // up x f, [T, 2]
   auto hips = (full.joints.select(1, geometry::joint_index("LHip")) - full.joints.select(1, geometry::joint_index("RHip")))
                   .slice(1, 0, 2);
@@ -187,14 +273,32 @@ TEST_P(BvhToH36mReal, HumanBonesZUpFloorAndCentre) {
   EXPECT_TRUE(torch::equal(seq.joints, full.joints.index_select(0, idx)));
 }
 
-INSTANTIATE_TEST_SUITE_P(BvhAssimp, BvhToH36mReal,
-                         ::testing::Values(RealClip{"01_01.bvh", "CMU", "LeftToeBase", "RightToeBase"},
-                                           RealClip{"01_03.bvh", "CMU", "LeftToeBase", "RightToeBase"},
-                                           RealClip{"Boxing_Toes.bvh", "Boxing", "LeftToes", "RightToes"}),
-                         [](const auto& info) {
-                           std::string n = info.param.file;
-                           return n.substr(0, n.find('.'));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    BvhReal, BvhToH36mReal,
+    ::testing::Values(
+        RealClip{"/usr/share/assimp/models/BVH/01_01.bvh", "cmu", "cmu", "LeftFoot", "RightFoot", "LeftToeBase",
+                 "RightToeBase"},
+        RealClip{"/usr/share/assimp/models/BVH/01_03.bvh", "cmu", "cmu", "LeftFoot", "RightFoot", "LeftToeBase",
+                 "RightToeBase"},
+        RealClip{"/usr/share/assimp/models/BVH/Boxing_Toes.bvh", "boxing", "cm", "LeftAnkle", "RightAnkle",
+                 "LeftToes", "RightToes"},
+        RealClip{"fixtures/bvh_corpus/cmu_94_01.bvh", "cmu_asf", "cmu", "LeftAnkle", "RightAnkle", "LeftToe_End",
+                 "RightToe_End"},
+        RealClip{"fixtures/bvh_corpus/cmu_05_20_daz.bvh", "daz", "cm", "lFoot", "rFoot", "lFoot_End", "rFoot_End"},
+        RealClip{"fixtures/bvh_corpus/bandai_dataset-1_walk_normal_001.bvh", "bandai", "cm", "Foot_L", "Foot_R",
+                 "Toes_L", "Toes_R"},
+        RealClip{"fixtures/bvh_corpus/mixamo_test_freebvh.bvh", "mixamo", "cm", "mixamorig:LeftFoot",
+                 "mixamorig:RightFoot", "mixamorig:LeftToeBase", "mixamorig:RightToeBase"},
+        RealClip{"fixtures/bvh_corpus/pymo_AV_8Walk_Meredith_HVHA_Rep1.bvh", "pymo", "inch", "LeftFoot", "RightFoot",
+                 "LeftToeBase_End", "RightToeBase_End"}),
+    [](const auto& info) {
+      std::string n = info.param.path;
+      n = n.substr(n.find_last_of('/') + 1);
+      n = n.substr(0, n.find('.'));
+      for (char& c : n)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      return n;
+    });
 
 }  // namespace
 }  // namespace hpe3d::data

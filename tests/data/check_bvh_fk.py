@@ -20,18 +20,20 @@ import sys
 import h5py
 import numpy as np
 
-# docs/data.md "Joint mapping": H36M joint -> BVH joint (or midpoint of two).
+# docs/data.md "Joint maps" (configs/skeletons/cmu.yaml, boxing.yaml): H36M joint
+# -> BVH joint, or ("along", A, B, f): the point at fraction f of the length of
+# the joint chain A -> ... -> B in each frame.
 H36M = ["Hip", "RHip", "RKnee", "RFoot", "LHip", "LKnee", "LFoot", "Spine", "Thorax", "Neck/Nose", "Head",
         "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"]
 MAPPINGS = {
     "CMU": (25.4 / 0.45, {
         "Hip": "Hips", "RHip": "RightUpLeg", "RKnee": "RightLeg", "RFoot": "RightFoot", "LHip": "LeftUpLeg",
-        "LKnee": "LeftLeg", "LFoot": "LeftFoot", "Spine": ("Hips", "Neck1"), "Thorax": "Neck1",
+        "LKnee": "LeftLeg", "LFoot": "LeftFoot", "Spine": ("along", "Hips", "Neck1", 0.5), "Thorax": "Neck1",
         "Neck/Nose": "Head", "Head": "Head_End", "LShoulder": "LeftArm", "LElbow": "LeftForeArm",
         "LWrist": "LeftHand", "RShoulder": "RightArm", "RElbow": "RightForeArm", "RWrist": "RightHand"}),
     "Boxing": (10.0, {
         "Hip": "Hips", "RHip": "RightHip", "RKnee": "RightKnee", "RFoot": "RightAnkle", "LHip": "LeftHip",
-        "LKnee": "LeftKnee", "LFoot": "LeftAnkle", "Spine": ("Hips", "Neck"), "Thorax": "Neck",
+        "LKnee": "LeftKnee", "LFoot": "LeftAnkle", "Spine": ("along", "Hips", "Neck", 0.5), "Thorax": "Neck",
         "Neck/Nose": "Head", "Head": "Head_End", "LShoulder": "LeftShoulder", "LElbow": "LeftElbow",
         "LWrist": "LeftWrist", "RShoulder": "RightShoulder", "RElbow": "RightElbow", "RWrist": "RightWrist"}),
 }
@@ -108,11 +110,31 @@ def world_positions(joints, motion):
     return np.stack([m[:, :3, 3] for m in transforms], 1)
 
 
+def along_chain(joints, p, a, b, fraction):
+    """[T, 3]: the point at `fraction` of the chain a -> ... -> b's length, per frame."""
+    names = [j[0] for j in joints]
+    chain = [names.index(b)]
+    while chain[-1] != names.index(a):
+        chain.append(joints[chain[-1]][1])
+    points = p[:, chain[::-1]]                                    # [T, n, 3]
+    seg = np.linalg.norm(np.diff(points, axis=1), axis=-1)        # [T, n-1]
+    target = fraction * seg.sum(1)
+    out = np.empty((len(p), 3))
+    for t in range(len(p)):
+        k, left = 0, target[t]
+        while k < seg.shape[1] - 1 and left > seg[t, k]:
+            left -= seg[t, k]
+            k += 1
+        w = min(1.0, left / seg[t, k]) if seg[t, k] > 0 else 0.0
+        out[t] = points[t, k] + w * (points[t, k + 1] - points[t, k])
+    return out
+
+
 def expected_world(path, fps):
     joints, motion, frame_time = parse_bvh(path)
     names = [j[0] for j in joints]
     skeleton = next(k for k, (_, table) in MAPPINGS.items()
-                    if all(n in names for v in table.values() for n in ((v,) if isinstance(v, str) else v)))
+                    if all(n in names for v in table.values() for n in ((v,) if isinstance(v, str) else v[1:3])))
     mm, table = MAPPINGS[skeleton]
     p = world_positions(joints, motion) * mm
     p = np.stack([p[..., 0], -p[..., 2], p[..., 1]], -1)  # (x, y, z) -> (x, -z, y)
@@ -121,8 +143,7 @@ def expected_world(path, fps):
     cols = []
     for j in H36M:
         v = table[j]
-        cols.append(p[:, names.index(v)] if isinstance(v, str)
-                    else 0.5 * (p[:, names.index(v[0])] + p[:, names.index(v[1])]))
+        cols.append(p[:, names.index(v)] if isinstance(v, str) else along_chain(joints, p, *v[1:]))
     h36m = np.stack(cols, 1)
     step = (1.0 / frame_time) / fps
     frames = []

@@ -74,6 +74,48 @@ TEST_F(MartinezTree, ToolOutputMatchesIndependentNumpyComputation) {
   EXPECT_EQ(cams.get(9, 3).R, geometry::CameraSet::load_yaml(geometry::default_h36m_cameras_path()).get(9, 3).R);
 }
 
+// cameras.h5 as other mirrors write it (tests/data/camera_layouts.py): row or
+// flat vectors, Name as MATLAB (8, 1) uint8 or uint16 codes, a fixed or
+// variable string, or absent. Every layout gives the same cameras.
+TEST_F(MartinezTree, CameraFileLayoutsFromTheWild) {
+  std::string out;
+  ASSERT_EQ(test::run_command(test::python() + " " + HPE3D_SOURCE_DIR + "/tests/data/camera_layouts.py " + dir_ +
+                                  "/cameras.h5 " + dir_,
+                              &out),
+            0)
+      << out;
+  const auto reference = read_martinez_cameras(dir_ + "/cameras.h5", {1, 9});
+  for (const char* layout : {"rows", "flat", "fixed", "vlen", "matlab16", "noname"}) {
+    const std::string file = dir_ + "/cameras_" + layout + ".h5";
+    const auto cams = read_martinez_cameras(file, {1, 9});
+    ASSERT_EQ(cams.all().size(), 8u) << layout;
+    for (const auto& want : reference.all()) {
+      const auto& got = cams.get(want.subject, want.index);
+      EXPECT_EQ(got.R, want.R) << layout;
+      EXPECT_EQ(got.T, want.T) << layout;
+      EXPECT_EQ(got.f, want.f) << layout;
+      EXPECT_EQ(got.c, want.c) << layout;
+      EXPECT_EQ(got.k, want.k) << layout;
+      EXPECT_EQ(got.p, want.p) << layout;
+      EXPECT_EQ(got.name, want.name) << layout;
+      EXPECT_EQ(got.width, want.width) << layout;
+      EXPECT_EQ(got.height, want.height) << layout << " camera " << want.name;
+    }
+  }
+  EXPECT_EQ(reference.get(1, 1).name, "54138969");
+  EXPECT_EQ(reference.get(1, 1).height, 1002);
+  EXPECT_EQ(reference.get(1, 2).height, 1000);
+  // The tool takes the MATLAB layout end to end.
+  const std::string tool = test::tool_path("h36m-prepare");
+  EXPECT_EQ(test::run_command(tool + " martinez --root " + dir_ + "/h36m --cameras " + dir_ +
+                                  "/cameras_rows.h5 --subjects 1,9 --out " + dir_ + "/rows.h5",
+                              &out),
+            0)
+      << out;
+  auto data = read_pose_file(dir_ + "/rows.h5");
+  EXPECT_EQ(data.cameras.get(9, 4).name, "60457274");
+}
+
 TEST_F(MartinezTree, StrideKeepsEveryNthFrame) {
   MartinezOptions options;
   options.root = dir_ + "/h36m";

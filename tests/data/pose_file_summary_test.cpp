@@ -47,13 +47,13 @@ TEST(PoseFileSummary, CountsRangesAndBoneLengths) {
   EXPECT_NE(s.find("z [4000.0, 4000.0]"), std::string::npos) << s;
 
   // Bone b: lengths (10 + b) * {1, 2, 3, 2, 2}: median 2 (10 + b), sample
-  // std sqrt(0.5) (10 + b).
+  // std sqrt(0.5) (10 + b), min (10 + b), max 3 (10 + b).
   const auto& names = geometry::joint_names();
   const auto& bones = geometry::bones();
   for (size_t b = 0; b < bones.size(); ++b) {
     const double len = 10.0 + static_cast<double>(b);
-    auto line = fmt::format("  {:>9} -> {:<9} {:8.1f} {:7.2f}\n", names[bones[b].first], names[bones[b].second],
-                            2 * len, std::sqrt(0.5) * len);
+    auto line = fmt::format("  {:>9} -> {:<9} {:8.1f} {:7.2f} {:8.1f} {:8.1f}\n", names[bones[b].first],
+                            names[bones[b].second], 2 * len, std::sqrt(0.5) * len, len, 3 * len);
     EXPECT_NE(s.find(line), std::string::npos) << "bone " << b << ": expected\n" << line << "in\n" << s;
   }
 }

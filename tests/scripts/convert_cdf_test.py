@@ -407,6 +407,28 @@ class ConvertCdf(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(sorted(set(read(out)["camera"].tolist())), [1, 2, 3, 4])
 
+    def test_calibrations_from_cameras_h5_in_wild_layouts(self):
+        # A Martinez-style cameras.h5 (R stored transposed) with row vectors and
+        # MATLAB (8,1) uint8 names, or with no names at all: the same file as
+        # the YAML calibrations give.
+        cams = cameras()
+        for layout in ("matlab", "noname"):
+            path = os.path.join(self.tmp.name, f"cameras_{layout}.h5")
+            with h5py.File(path, "w") as f:
+                for (s, i), c in cams.items():
+                    g = f.create_group(f"subject{s}/camera{i}")
+                    g["R"] = np.array(c["R"], dtype=np.float64).reshape(3, 3).T
+                    for key in ("T", "f", "c", "k", "p"):
+                        g[key] = np.array(c[key], dtype=np.float64).reshape(1, -1)
+                    if layout == "matlab":
+                        g["Name"] = np.frombuffer(c["name"].encode(), np.uint8).reshape(-1, 1)
+            out = os.path.join(self.tmp.name, f"{layout}.h5")
+            r = convert("--root", self.root, "--cameras", path, "--out", out)
+            self.assertEqual(r.returncode, 0, layout + ": " + r.stdout + r.stderr)
+            got = read(out)
+            for key in ("pose3d", "pose2d", "subject", "action", "camera", "frame"):
+                np.testing.assert_array_equal(got[key], self.data[key], err_msg=f"{layout}: {key}")
+
 
 if __name__ == "__main__":
     unittest.main()

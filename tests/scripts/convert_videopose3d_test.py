@@ -364,6 +364,51 @@ class ConvertVideoPose3D(unittest.TestCase):
         self.assert_refused(["--3d", d3, "--cameras", path], os.path.join(d, "out.h5"), path, "S9", "camera 5",
                             "1..4")
 
+    def test_calibrations_from_cameras_h5_in_wild_layouts(self):
+        # A Martinez-style cameras.h5 as other mirrors write it: column, row or
+        # flat vectors; Name as uint8 (8,1) (MATLAB), uint16, a fixed or
+        # variable string, or absent. Each gives the file the YAML gives.
+        d = self.error_dir("cameras_h5")
+        cams = cameras()
+        layouts = {
+            "columns": (lambda v: v.reshape(-1, 1), lambda n: np.frombuffer(n.encode(), np.uint8)),
+            "matlab": (lambda v: v.reshape(1, -1), lambda n: np.frombuffer(n.encode(), np.uint8).reshape(-1, 1)),
+            "flat16": (lambda v: v, lambda n: np.array([ord(ch) for ch in n + " "], np.uint16).reshape(-1, 1)),
+            "fixed": (lambda v: v.reshape(-1, 1), lambda n: np.bytes_(n)),
+            "vlen": (lambda v: v.reshape(-1, 1), lambda n: np.array([n], dtype=h5py.string_dtype("utf-8"))),
+            "noname": (lambda v: v.reshape(-1, 1), None),
+        }
+        d3 = os.path.join(self.dir, "data_3d_h36m.npz")
+        reference = os.path.join(d, "yaml.h5")
+        r = convert("--3d", d3, "--out", reference)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        ref = read(reference)
+        for layout, (vector, name) in layouts.items():
+            path = os.path.join(d, f"cameras_{layout}.h5")
+            with h5py.File(path, "w") as f:
+                for (s, i), c in cams.items():
+                    g = f.create_group(f"subject{s}/camera{i}")
+                    g["R"] = np.array(c["R"], dtype=np.float64).reshape(3, 3).T  # stored transposed
+                    for key in ("T", "f", "c", "k", "p"):
+                        g[key] = vector(np.array(c[key], dtype=np.float64))
+                    if name is not None:
+                        g["Name"] = name(c["name"])
+            out = os.path.join(d, f"{layout}.h5")
+            r = convert("--3d", d3, "--cameras", path, "--out", out)
+            self.assertEqual(r.returncode, 0, layout + ": " + r.stdout + r.stderr)
+            got = read(out)
+            for key in ("pose3d", "pose2d", "subject", "action", "camera", "frame"):
+                np.testing.assert_array_equal(got[key], ref[key], err_msg=f"{layout}: {key}")
+            self.assertEqual(got["cams"], ref["cams"], layout)
+        # A cameras.h5 with a vector of the wrong size is refused, naming it.
+        path = os.path.join(d, "cameras_bad.h5")
+        with h5py.File(path, "w") as f:
+            g = f.create_group("subject9/camera2")
+            for key, n in (("R", 9), ("T", 3), ("f", 2), ("c", 2), ("k", 2), ("p", 2)):
+                g[key] = np.ones(n)
+        self.assert_refused(["--3d", d3, "--cameras", path], os.path.join(d, "out.h5"), path,
+                            "/subject9/camera2/k", "expected 3 values, got 2")
+
     def test_writer_interrupted_mid_file_leaves_nothing(self):
         # The shared streaming writer (used by both converters): an error
         # after rows were written removes OUT.tmp-XXXX and never creates OUT.

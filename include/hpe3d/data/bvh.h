@@ -50,8 +50,9 @@ struct BvhClip {
 
 // Reads a BVH file. Throws core::InputError on a missing file or malformed
 // content (unknown keyword or channel name, wrong channel count on a frame
-// line, fewer frame lines than "Frames:" declares, a non-numeric or non-finite
-// value), naming the file and line.
+// line, fewer frame lines than "Frames:" declares, a non-numeric, non-finite
+// or absurd (|x| > 1e6) value), naming the file and line. Line endings may be
+// LF, CRLF or mixed; words may be separated by tabs or spaces.
 BvhClip parse_bvh(const std::string& path);
 
 // Global position of every joint (End Sites included) in every frame:
