@@ -70,6 +70,49 @@ TEST(BvhSource, PosesMatchAnIndependentForwardKinematics) {
   }
 }
 
+// The shared corpus of real third-party BVH files (five skeleton conventions)
+// and Debian's CMU clips through one manifest: one pose file, each clip filed
+// as the manifest says, and every clip seen inside the frame in most rows.
+TEST(BvhSource, ManifestOfRealClipsFromManyConventions) {
+  const std::string corpus = std::string(HPE3D_SHARED_DIR) + "/fixtures/bvh_corpus";
+  if (!fs::exists(corpus) || !fs::exists(kBvhDir + "/01_01.bvh")) GTEST_SKIP() << "corpus or assimp-testmodels absent";
+  auto dir = test::temp_dir("bvh_manifest");
+  std::ofstream(dir + "/clips.yaml") << "clips:\n"
+                                     << "  - {file: " << corpus << "/cmu_94_01.bvh, subject: 1, action: Walking}\n"
+                                     << "  - {file: " << corpus << "/bandai_dataset-1_walk_normal_001.bvh, subject: 1, "
+                                        "action: Walking}\n"
+                                     << "  - {folder: " << corpus << ", pattern: \"*daz.bvh\", subject: 5}\n"
+                                     << "  - {folder: " << corpus << ", pattern: \"m*.bvh\", subject: 6}\n"
+                                     << "  - {folder: " << corpus << ", pattern: \"p*.bvh\", subject: 7}\n"
+                                     << "  - {folder: " << kBvhDir << ", pattern: \"01_0?.bvh\", subject: 9}\n";
+  std::string out;
+  int rc = test::run_command(test::tool_path("h36m-prepare") + " bvh --manifest " + dir + "/clips.yaml --out " + dir +
+                                 "/all.h5",
+                             &out);
+  ASSERT_EQ(rc, 0) << out;
+  for (const char* progress : {"[1/7]", "[7/7]", "skeleton cmu_asf", "skeleton bandai", "skeleton daz",
+                               "skeleton mixamo", "skeleton pymo", "skeleton cmu ", "units inch"})
+    EXPECT_NE(out.find(progress), std::string::npos) << progress << " in\n" << out;
+  auto data = read_pose_file(dir + "/all.h5");
+  EXPECT_EQ(data.action_names, (std::vector<std::string>{"Walking", "cmu_05_20_daz", "mixamo_test_freebvh",
+                                                         "pymo_AV_8Walk_Meredith_HVHA_Rep1", "01_01", "01_03"}));
+  // Two clips of S1 Walking: subactions 0 and 1, at 25 fps x 4 cameras.
+  auto walking = (data.subject == 1).logical_and(data.action == 0);
+  EXPECT_EQ((walking.logical_and(data.subaction == 0)).sum().item<int64_t>(), 751 * 4);  // 3602 frames at 120 fps
+  EXPECT_EQ((walking.logical_and(data.subaction == 1)).sum().item<int64_t>(), 163 * 4);  // 195 frames at 30 fps
+  // Every clip is seen inside the frame in most rows: the subject is in the
+  // capture area the Human3.6M cameras look at (the PyMO walk crosses it and
+  // leaves the frames at both ends: 86 % of its rows are inside).
+  for (int64_t a = 0; a < static_cast<int64_t>(data.action_names.size()); ++a) {
+    auto rows = (data.action == a);
+    auto p = data.pose2d.index({rows});  // [n, 17, 2]
+    auto inside = (p.select(2, 0) >= 0).logical_and(p.select(2, 0) < 1000).logical_and(p.select(2, 1) >= 0)
+                      .logical_and(p.select(2, 1) < 1000).all(1);
+    EXPECT_GT(inside.to(torch::kFloat64).mean().item<double>(), 0.8) << data.action_names[a];
+  }
+  EXPECT_EQ(test::run_command(test::tool_path("h36m-prepare") + " info " + dir + "/all.h5", &out), 0) << out;
+}
+
 TEST(BvhSource, BadInputIsExit2WithNoOutput) {
   auto dir = test::temp_dir("bvh_bad");
   std::ofstream(dir + "/bad.bvh") << "HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition\n";
@@ -82,8 +125,36 @@ TEST(BvhSource, BadInputIsExit2WithNoOutput) {
       {"--input " + dir + "/bad.bvh --subjects 1", "bad.bvh: line"},
       {"--input " + dir + "/bad.bvh,"  + dir + "/bad.bvh --subjects 1", "--subjects: expected one subject per input file"},
       {"--input " + dir + "/bad.bvh --subjects 12", "no camera for subject 12"},
+      {"--input " + dir + "/nan.bvh --subjects 1", "nan.bvh: line 15: channel value 2 is not finite"},
+      {"--input " + dir + "/absurd.bvh --subjects 1", "absurd.bvh: line 15: channel value 1 is absurd"},
+      {"--input " + dir + "/short.bvh --subjects 1", "short.bvh: line 15: truncated MOTION block"},
+      {"--input " + dir + "/robot.bvh --subjects 1", "robot.bvh: fits no skeleton map"},
+      {"--input " + kBvhDir + "/01_01.bvh --subjects 1 --units m", "mm at frame 0 is outside the human range"},
+      {"--input " + kBvhDir + "/01_01.bvh --subjects 1 --units furlong", "--units: unknown unit 'furlong'"},
+      {"--input " + kBvhDir + "/01_01.bvh --subjects 1 --skeleton bandai", "skeleton map 'bandai' cannot place"},
+      {"--input " + kBvhDir + "/01_01.bvh --subjects 1 --skeleton " + dir + "/none.yaml", "none.yaml: cannot open"},
+      {"--input " + kBvhDir + "/01_01.bvh --subjects 1 --up x", "--up: expected y or z"},
+      {"--manifest " + dir + "/none.yaml", "none.yaml: cannot open manifest"},
+      {"--manifest " + dir + "/m1.yaml", "m1.yaml: clips[0].subject: missing"},
+      {"--manifest " + dir + "/m2.yaml", "m2.yaml: clips[0].speed: unknown key"},
+      {"--manifest " + dir + "/m2.yaml --input " + dir + "/bad.bvh", "--manifest: give either"},
+      {"--manifest " + dir + "/m3.yaml", "m3.yaml: clips[0]: no file matches"},
   };
+  // Two joints and frames: a valid file but for one value.
+  auto two_frames = [&](const std::string& name, const std::string& second_row, int frames = 2) {
+    std::ofstream(dir + "/" + name) << "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS 3 Xposition Yposition "
+                                       "Zposition\nEnd Site\n{\nOFFSET 0 1 0\n}\n}\nMOTION\nFrames: "
+                                    << frames << "\nFrame Time: 0.1\n0 0 0\n" << second_row << "\n";
+  };
+  two_frames("nan.bvh", "0 nan 0");
+  two_frames("absurd.bvh", "2e7 0 0");
+  two_frames("short.bvh", "0 0 0", 3);
+  two_frames("robot.bvh", "0 0 0");
+  std::ofstream(dir + "/m1.yaml") << "clips:\n  - {file: a.bvh}\n";
+  std::ofstream(dir + "/m2.yaml") << "clips:\n  - {file: a.bvh, subject: 1, speed: 2}\n";
+  std::ofstream(dir + "/m3.yaml") << "clips:\n  - {folder: ., pattern: \"*.xyz\", subject: 1}\n";
   for (const auto& c : cases) {
+    if (c.args.find(kBvhDir) != std::string::npos && !fs::exists(kBvhDir + "/01_01.bvh")) continue;
     std::string out;
     int rc = test::run_command(tool + c.args, &out);
     EXPECT_EQ(rc, 2) << c.args << "\n" << out;
