@@ -164,6 +164,115 @@ TEST(BvhToH36m, UnknownSkeletonListsUnplacedJoints) {
   EXPECT_THROW(convert_bvh(parse_bvh(tiny_cmu_file(dir)), options), core::InputError);
 }
 
+// A standing figure (cm, Y up, facing +z) written with one convention's joint
+// names: the root, a spine chain ending in neck -> head (crown End Site), and
+// per side an optional collar, shoulder -> elbow -> wrist, hip -> knee ->
+// ankle -> toe. {side} in a name is replaced by the side's spelling.
+struct Convention {
+  const char* preset;
+  std::vector<std::string> spine;  // root first, then up to the neck and the head
+  std::string collar, shoulder, elbow, wrist, hip, knee, ankle, toe;
+  std::string left, right;         // spellings of the side
+  bool crown = true;
+};
+
+std::string convention_file(const std::string& dir, const Convention& c) {
+  auto named = [](std::string pattern, const std::string& side) {
+    const auto at = pattern.find("{side}");
+    if (at != std::string::npos) pattern.replace(at, 6, side);
+    return pattern;
+  };
+  auto open = [](const std::string& kind, const std::string& name, double x, double y, double z, bool root = false) {
+    std::ostringstream o;
+    o << kind << " " << name << "\n{\nOFFSET " << x << " " << y << " " << z << "\nCHANNELS "
+      << (root ? "6 Xposition Yposition Zposition Zrotation Xrotation Yrotation" : "3 Zrotation Xrotation Yrotation")
+      << "\n";
+    return o.str();
+  };
+  auto end_site = [](double x, double y, double z) {
+    std::ostringstream o;
+    o << "End Site\n{\nOFFSET " << x << " " << y << " " << z << "\n}\n";
+    return o.str();
+  };
+  int channels = 6;
+  std::string text = "HIERARCHY\n" + open("ROOT", c.spine[0], 0, 0, 0, true);
+  for (const auto& [side, x] : {std::pair<std::string, double>{c.left, 1}, {c.right, -1}}) {
+    text += open("JOINT", named(c.hip, side), 10 * x, -5, 0) + open("JOINT", named(c.knee, side), 0, -42, 0) +
+            open("JOINT", named(c.ankle, side), 0, -42, 0) + open("JOINT", named(c.toe, side), 0, -7, 12) +
+            end_site(0, 0, 5) + "}\n}\n}\n}\n";
+    channels += 12;
+  }
+  const double rise = 50.0 / static_cast<double>(c.spine.size() - 2);  // root .. neck: 50 cm
+  for (size_t i = 1; i < c.spine.size(); ++i) {
+    const bool head = i + 1 == c.spine.size();
+    text += open("JOINT", c.spine[i], 0, head ? 10.0 : rise, 0);
+    channels += 3;
+    if (i + 3 == c.spine.size()) {  // the joint below the neck carries the arms
+      for (const auto& [side, x] : {std::pair<std::string, double>{c.left, 1}, {c.right, -1}}) {
+        int opened = 0;
+        if (!c.collar.empty()) text += open("JOINT", named(c.collar, side), 3 * x, 5, 0), ++opened;
+        text += open("JOINT", named(c.shoulder, side), 15 * x, 0, 0) + open("JOINT", named(c.elbow, side), 28 * x, 0, 0) +
+                open("JOINT", named(c.wrist, side), 25 * x, 0, 0) + end_site(8 * x, 0, 0) + "}\n}\n}\n";
+        opened += 3;
+        for (int k = 3; k < opened; ++k) text += "}\n";
+        channels += 3 * opened;
+      }
+    }
+  }
+  text += c.crown ? end_site(0, 12, 0) : "";
+  for (size_t i = 0; i < c.spine.size(); ++i) text += "}\n";
+  text += "MOTION\nFrames: 2\nFrame Time: 0.0333333\n";
+  for (int f = 0; f < 2; ++f) {
+    text += "0 95 " + std::to_string(f * 3);
+    for (int k = 3; k < channels; ++k) text += " 0";
+    text += "\n";
+  }
+  const std::string path = dir + "/" + c.preset + ".bvh";
+  std::ofstream(path) << text;
+  return path;
+}
+
+class BvhConventions : public ::testing::TestWithParam<Convention> {};
+
+// Conventions the shipped corpus has no file of: a figure with their names
+// gets their preset (and no other), cm, left on the left.
+TEST_P(BvhConventions, FigureWithTheConventionsNamesGetsItsPreset) {
+  const Convention& c = GetParam();
+  auto dir = hpe3d::test::temp_dir(std::string("bvh_convention_") + c.preset);
+  BvhToH36mOptions options;
+  options.target_fps = 0.0;
+  BvhConversion conversion = convert_bvh(parse_bvh(convention_file(dir, c)), options);
+  std::cout << "[ bvh ] " << conversion.report() << "\n";
+  EXPECT_EQ(conversion.skeleton, c.preset) << conversion.report();
+  EXPECT_EQ(conversion.unit.name, "cm") << conversion.report();
+  EXPECT_NE(conversion.sides.find("left on the left"), std::string::npos) << conversion.report();
+  auto z = conversion.sequence.joints[0].select(1, 2);
+  auto at = [&](const char* j) { return z[geometry::joint_index(j)].item<double>(); };
+  EXPECT_GT(at("Head"), at("Neck/Nose"));
+  EXPECT_GT(at("Neck/Nose"), at("Thorax"));
+  EXPECT_GT(at("Thorax"), at("Spine"));
+  EXPECT_GT(at("Spine"), at("Hip"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Presets, BvhConventions,
+    ::testing::Values(
+        Convention{"perfume", {"Hips", "Chest", "Chest2", "Chest3", "Chest4", "Neck", "Head"}, "{side}Collar",
+                   "{side}Shoulder", "{side}Elbow", "{side}Wrist", "{side}Hip", "{side}Knee", "{side}Ankle",
+                   "{side}Toe", "Left", "Right"},
+        Convention{"biovision", {"Hips", "Chest", "Neck", "Head"}, "{side}Collar", "{side}UpArm", "{side}LowArm",
+                   "{side}Hand", "{side}Hip", "{side}Knee", "{side}Ankle", "{side}Toe", "Left", "Right"},
+        Convention{"max_biped",
+                   {"Bip01", "Bip01 Pelvis", "Bip01 Spine", "Bip01 Spine1", "Bip01 Neck", "Bip01 Head"},
+                   "Bip01 {side} Clavicle", "Bip01 {side} UpperArm", "Bip01 {side} Forearm", "Bip01 {side} Hand",
+                   "Bip01 {side} Thigh", "Bip01 {side} Calf", "Bip01 {side} Foot", "Bip01 {side} Toe0", "L", "R"},
+        Convention{"brekel", {"HipCenter", "Spine", "ShoulderCenter", "Head"}, "", "Shoulder{side}", "Elbow{side}",
+                   "Wrist{side}", "Hip{side}", "Knee{side}", "Ankle{side}", "Foot{side}", "Left", "Right"},
+        Convention{"lafan1", {"Hips", "Spine", "Spine1", "Spine2", "Neck", "Head"}, "{side}Shoulder", "{side}Arm",
+                   "{side}ForeArm", "{side}Hand", "{side}UpLeg", "{side}Leg", "{side}Foot", "{side}Toe", "Left",
+                   "Right", false}),
+    [](const auto& info) { return std::string(info.param.preset); });
+
 // A real clip: its file, the preset and unit it must get, and the BVH joints
 // of its ankles and toes (to tell where the subject faces, independently of
 // the converter's own check).
