@@ -14,12 +14,12 @@ std::string describe(const YAML::Node& node) {
 
 }  // namespace detail
 
-YAML::Node load_yaml_file(const std::string& path) {
+YAML::Node load_yaml_file(const std::string& path, const std::string& what) {
   try {
     YAML::Node root = YAML::LoadFile(path);
     return root ? root : YAML::Node(YAML::NodeType::Map);
   } catch (const YAML::BadFile&) {
-    fail(path, "cannot open config file");
+    fail(path, "cannot open " + what);
   } catch (const YAML::Exception& e) {
     fail(path, std::string("not valid YAML: ") + e.what());
   }

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
 #include "hpe3d/data/camera_views.h"
@@ -39,14 +40,7 @@ void read_convert_keys(const YAML::Node& node, const std::string& where, BvhToH3
 }  // namespace
 
 std::vector<BvhClipSpec> read_bvh_manifest(const std::string& path, const BvhToH36mOptions& defaults) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    core::fail(path, "cannot open manifest");
-  } catch (const YAML::Exception& e) {
-    core::fail(path, std::string("not valid YAML: ") + e.what());
-  }
+  const YAML::Node root = core::load_yaml_file(path, "manifest");
   if (!root.IsMap() || !root["clips"] || !root["clips"].IsSequence())
     core::fail(path + ": clips", "expected a list of {file|folder, subject, action}");
   for (const auto& kv : root) {

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/bvh.h"
 #include "hpe3d/data/joint_names.h"
@@ -162,14 +163,7 @@ std::string JointRule::text() const {
 }
 
 SkeletonMap load_skeleton_map(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    core::fail(path, "cannot open skeleton map");
-  } catch (const YAML::Exception& e) {
-    core::fail(path, std::string("not valid YAML: ") + e.what());
-  }
+  const YAML::Node root = core::load_yaml_file(path, "skeleton map");
   if (!root.IsMap()) core::fail(path, "expected a mapping with name, joints");
   SkeletonMap map;
   map.path = path;

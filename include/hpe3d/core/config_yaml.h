@@ -209,8 +209,9 @@ class DocWriter {
 // read, so overrides go through the same strict checks as the file.
 void apply_override(YAML::Node& root, const std::string& assignment, const std::string& what);
 
-// Parses a YAML file; InputError naming the file if it cannot.
-YAML::Node load_yaml_file(const std::string& path);
+// Parses a YAML file; InputError naming the file if it cannot ("<path>:
+// cannot open <what>", "<path>: not valid YAML: ...").
+YAML::Node load_yaml_file(const std::string& path, const std::string& what = "config file");
 
 // Reads `root` (+ "a.b=value" overrides) into a Config strictly; `path` names
 // the source in errors.
