@@ -128,15 +128,22 @@ def h5_camera_name(node, position):
     fallback = H36M_CAMERA_IDS[position - 1]
     if "Name" not in node:
         return fallback
-    raw = node["Name"][()]
-    a = np.asarray(raw)
-    if a.dtype.kind in "iu":
-        name = "".join(chr(int(v)) for v in a.reshape(-1))
-    else:
-        v = a.reshape(-1)[0] if a.size else ""
-        name = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-    name = name.rstrip("\0 ")
-    return name if name in H36M_CAMERA_IDS else fallback
+    a = np.asarray(node["Name"][()])
+    try:
+        if a.dtype.kind in "iuf":
+            name = "".join(chr(int(v)) for v in a.reshape(-1))
+        else:
+            parts = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in a.reshape(-1)]
+            # one string, or an array of one character per element
+            name = "".join(parts) if all(len(p) <= 1 for p in parts) else parts[0]
+    except (ValueError, TypeError, OverflowError) as e:
+        name = f"unreadable: {e}"
+    name = name.rstrip("\0 \t")
+    if name in H36M_CAMERA_IDS:
+        return name
+    print(f"warning: {node.file.filename}: {node.name}/Name '{name}' is not a Human3.6M camera id; "
+          f"camera{position} is {fallback} by its position", file=sys.stderr)
+    return fallback
 
 
 def load_cameras_h5(path):

@@ -1,5 +1,6 @@
 #include "hpe3d/data/bvh.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -225,8 +226,11 @@ BvhClip parse_bvh(const std::string& path) {
   BvhClip clip;
   clip.path = path;
   clip.name = path.substr(path.find_last_of('/') + 1);
-  if (clip.name.size() > 4 && clip.name.compare(clip.name.size() - 4, 4, ".bvh") == 0)
-    clip.name.resize(clip.name.size() - 4);
+  if (clip.name.size() > 4) {  // ".bvh", ".BVH", ...
+    std::string ext = clip.name.substr(clip.name.size() - 4);
+    for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (ext == ".bvh") clip.name.resize(clip.name.size() - 4);
+  }
 
   const std::vector<Line> lines = split_lines(text);
   Parser parser(path, clip);
@@ -269,6 +273,8 @@ BvhClip parse_bvh(const std::string& path) {
   const double frame_time = std::strtod(time_text.c_str(), &end);
   if (time_text.empty() || *end != '\0' || !(frame_time > 0) || !std::isfinite(frame_time))
     parser.error(lines[li].number, "bad frame time '" + time_text + "'");
+  if (frame_time < 1e-5 || frame_time > 10.0)
+    parser.error(lines[li].number, "implausible frame time '" + time_text + "' s (expected 1e-5 to 10 s per frame)");
   clip.frame_time = frame_time;
 
   // Frame lines: plain strtod over the file buffer (433k values in 01_03).

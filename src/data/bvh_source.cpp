@@ -1,6 +1,7 @@
 #include "hpe3d/data/bvh_source.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 
@@ -18,12 +19,14 @@ namespace fs = std::filesystem;
 namespace hpe3d::data {
 namespace {
 
-// "walk*.bvh" against a file name: '*' any run, '?' one character.
+// "walk*.bvh" against a file name, ignoring case (Walk2.BVH matches): '*' any
+// run, '?' one character.
 bool glob_match(const char* pattern, const char* name) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
   if (*pattern == '\0') return *name == '\0';
   if (*pattern == '*') return glob_match(pattern + 1, name) || (*name != '\0' && glob_match(pattern, name + 1));
   if (*name == '\0') return false;
-  return (*pattern == '?' || *pattern == *name) && glob_match(pattern + 1, name + 1);
+  return (*pattern == '?' || lower(*pattern) == lower(*name)) && glob_match(pattern + 1, name + 1);
 }
 
 std::string text(const YAML::Node& node, const std::string& where) {
@@ -31,10 +34,19 @@ std::string text(const YAML::Node& node, const std::string& where) {
   return node.as<std::string>();
 }
 
-void read_convert_keys(const YAML::Node& node, const std::string& where, BvhToH36mOptions& o) {
-  if (node["skeleton"]) o.skeleton = text(node["skeleton"], where + ".skeleton");
-  if (node["units"]) o.units = text(node["units"], where + ".units");
-  if (node["up"]) o.up = text(node["up"], where + ".up");
+// skeleton/units/up of a manifest or one of its clips; a map file is relative
+// to the manifest's folder, as the clips are.
+void read_convert_keys(const YAML::Node& node, const std::string& where, const fs::path& base, BvhToH36mOptions& o) {
+  if (node["skeleton"]) {
+    o.skeleton = text(node["skeleton"], where + ".skeleton");
+    if (o.skeleton.find('/') != std::string::npos || fs::path(o.skeleton).extension() == ".yaml")
+      o.skeleton = (base / o.skeleton).string();
+  }
+  if (node["units"]) o.units = length_unit(text(node["units"], where + ".units"), where + ".units").name;
+  if (node["up"]) {
+    o.up = text(node["up"], where + ".up");
+    if (o.up != "y" && o.up != "z") core::fail(where + ".up", "expected y or z, got '" + o.up + "'");
+  }
 }
 
 }  // namespace
@@ -48,9 +60,9 @@ std::vector<BvhClipSpec> read_bvh_manifest(const std::string& path, const BvhToH
     if (key != "clips" && key != "skeleton" && key != "units" && key != "up")
       core::fail(path + ": " + key, "unknown key (expected clips, skeleton, units, up)");
   }
-  BvhToH36mOptions common = defaults;
-  read_convert_keys(root, path, common);
   const fs::path base = fs::path(path).parent_path();
+  BvhToH36mOptions common = defaults;
+  read_convert_keys(root, path, base, common);
   std::vector<BvhClipSpec> clips;
   const YAML::Node list = root["clips"];
   for (size_t i = 0; i < list.size(); ++i) {
@@ -72,7 +84,7 @@ std::vector<BvhClipSpec> read_bvh_manifest(const std::string& path, const BvhToH
     }
     if (n["action"]) spec.action = text(n["action"], where + ".action");
     spec.convert = common;
-    read_convert_keys(n, where, spec.convert);
+    read_convert_keys(n, where, base, spec.convert);
     if (n["file"].IsDefined() == n["folder"].IsDefined()) core::fail(where, "expected exactly one of file, folder");
     if (n["file"]) {
       spec.path = (base / text(n["file"], where + ".file")).string();
@@ -95,6 +107,16 @@ std::vector<BvhClipSpec> read_bvh_manifest(const std::string& path, const BvhToH
     }
   }
   if (clips.empty()) core::fail(path + ": clips", "empty list");
+  // The same take twice would be trained on twice, as two subactions.
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < clips.size(); ++i) {
+    std::error_code ec;
+    const auto key = fs::weakly_canonical(clips[i].path, ec).string();
+    const auto [it, fresh] = seen.emplace(ec ? clips[i].path : key, i);
+    if (!fresh)
+      core::fail(path, clips[i].path + " is listed twice (clip " + std::to_string(it->second + 1) + " and " +
+                           std::to_string(i + 1) + ")");
+  }
   return clips;
 }
 

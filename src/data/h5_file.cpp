@@ -181,7 +181,8 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset) const 
   for (int64_t d : dims) n *= static_cast<size_t>(d);
   std::vector<std::string> out;
   H5T_class_t cls = H5Tget_class(ftype.get());
-  if (cls == H5T_INTEGER) {  // character codes, one string; trailing NULs and spaces are padding
+  if (cls == H5T_INTEGER || cls == H5T_FLOAT) {  // character codes (MATLAB: doubles too), one string;
+                                                 // trailing NULs and spaces are padding
     auto codes = read(dataset, torch::kInt64).reshape(-1);
     std::string s;
     for (int64_t i = 0; i < codes.numel(); ++i) {

@@ -26,11 +26,26 @@ std::pair<int, int> image_size(const std::string& name) {
 
 // The camera's id: its `Name` (any string or character-code layout) when that
 // is one of the 4 Human3.6M ids, else the id at its position in the list.
+// The name only picks the frame size, so a `Name` that cannot be read as text
+// (float codes, say) is not a reason to refuse the calibrations.
 std::string camera_name(const H5File& f, const std::string& group, int position) {
   const std::string fallback = kH36mCameraIds[position - 1];
   if (!f.exists(group + "/Name")) return fallback;
-  const auto names = f.read_strings(group + "/Name");
-  const std::string name = names.empty() ? "" : names[0];
+  std::string name;
+  try {
+    const auto parts = f.read_strings(group + "/Name");
+    const bool characters = std::all_of(parts.begin(), parts.end(), [](const auto& p) { return p.size() <= 1; });
+    for (const auto& p : parts) {  // one string, or an array of one character per element
+      if (!characters) {
+        name = p;
+        break;
+      }
+      name += p;
+    }
+  } catch (const core::InputError& e) {
+    name = std::string("unreadable: ") + e.what();
+  }
+  name.erase(name.find_last_not_of(" \t") + 1);
   for (const char* id : kH36mCameraIds)
     if (name == id) return name;
   core::logger("data")->warn("{}: {}/Name '{}' is not a Human3.6M camera id; camera{} is {} by its position",

@@ -71,10 +71,14 @@ JointRule parse_rule(const YAML::Node& node, const std::string& where) {
   } else {
     core::fail(where, "expected one of end_site, mix, along, extend");
   }
+  // Exactly the keys of its kind: {along: .., at: ..}, {extend: .., by: ..}, {end_site: ..}, {mix: ..}.
+  const char* kind = node["end_site"] ? "end_site" : node["mix"] ? "mix" : node["along"] ? "along" : "extend";
+  const char* companion = r.kind == JointRule::Kind::kAlong ? "at" : r.kind == JointRule::Kind::kExtend ? "by" : "";
   for (const auto& kv : node) {
     const auto key = kv.first.as<std::string>();
-    if (key != "end_site" && key != "mix" && key != "along" && key != "at" && key != "extend" && key != "by")
-      core::fail(where + "." + key, "unknown key");
+    if (key != kind && key != companion)
+      core::fail(where + "." + key, std::string("unexpected key next to '") + kind +
+                                    "' (one rule per entry; a list gives alternatives)");
   }
   return r;
 }

@@ -113,6 +113,25 @@ TEST(BvhSource, ManifestOfRealClipsFromManyConventions) {
   EXPECT_EQ(test::run_command(test::tool_path("h36m-prepare") + " info " + dir + "/all.h5", &out), 0) << out;
 }
 
+// A manifest's map file is relative to the manifest, as its clips are
+// (the tool runs from another folder).
+TEST(BvhSource, ManifestPathsAreRelativeToTheManifest) {
+  if (!fs::exists(kBvhDir + "/01_01.bvh")) GTEST_SKIP() << "assimp-testmodels is not installed";
+  auto dir = test::temp_dir("bvh_manifest_paths");
+  fs::create_directories(dir + "/set/maps");
+  fs::copy_file(std::string(HPE3D_SOURCE_DIR) + "/configs/skeletons/cmu.yaml", dir + "/set/maps/my_rig.yaml");
+  fs::copy_file(kBvhDir + "/01_01.bvh", dir + "/set/Walk.BVH");
+  std::ofstream(dir + "/set/clips.yaml") << "skeleton: maps/my_rig.yaml\nclips:\n  - {folder: ., subject: 1}\n";
+  std::string out;
+  ASSERT_EQ(test::run_command(test::tool_path("h36m-prepare") + " bvh --manifest " + dir + "/set/clips.yaml --out " +
+                                  dir + "/o.h5",
+                              &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("skeleton cmu (forced)"), std::string::npos) << out;
+  EXPECT_EQ(read_pose_file(dir + "/o.h5").action_names, std::vector<std::string>{"Walk"}) << "*.bvh matches .BVH";
+}
+
 TEST(BvhSource, BadInputIsExit2WithNoOutput) {
   auto dir = test::temp_dir("bvh_bad");
   std::ofstream(dir + "/bad.bvh") << "HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xposition Yposition\n";
@@ -139,6 +158,9 @@ TEST(BvhSource, BadInputIsExit2WithNoOutput) {
       {"--manifest " + dir + "/m2.yaml", "m2.yaml: clips[0].speed: unknown key"},
       {"--manifest " + dir + "/m2.yaml --input " + dir + "/bad.bvh", "--manifest: give either"},
       {"--manifest " + dir + "/m3.yaml", "m3.yaml: clips[0]: no file matches"},
+      {"--manifest " + dir + "/m4.yaml", "m4.yaml: clips[0].units: unknown unit 'furlong'"},
+      {"--manifest " + dir + "/m5.yaml", "m5.yaml: " + dir + "/bad.bvh is listed twice (clip 1 and 2)"},
+      {"--input " + dir + "/fast.bvh --subjects 1", "fast.bvh: line 13: implausible frame time '1e-30'"},
   };
   // Two joints and frames: a valid file but for one value.
   auto two_frames = [&](const std::string& name, const std::string& second_row, int frames = 2) {
@@ -153,6 +175,11 @@ TEST(BvhSource, BadInputIsExit2WithNoOutput) {
   std::ofstream(dir + "/m1.yaml") << "clips:\n  - {file: a.bvh}\n";
   std::ofstream(dir + "/m2.yaml") << "clips:\n  - {file: a.bvh, subject: 1, speed: 2}\n";
   std::ofstream(dir + "/m3.yaml") << "clips:\n  - {folder: ., pattern: \"*.xyz\", subject: 1}\n";
+  std::ofstream(dir + "/m4.yaml") << "clips:\n  - {file: a.bvh, subject: 1, units: furlong}\n";
+  std::ofstream(dir + "/m5.yaml") << "clips:\n  - {file: ./bad.bvh, subject: 1}\n  - {file: bad.bvh, subject: 5}\n";
+  std::ofstream(dir + "/fast.bvh") << "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS 3 Xposition Yposition "
+                                      "Zposition\nEnd Site\n{\nOFFSET 0 1 0\n}\n}\nMOTION\nFrames: 1\n"
+                                      "Frame Time: 1e-30\n0 0 0\n";
   for (const auto& c : cases) {
     if (c.args.find(kBvhDir) != std::string::npos && !fs::exists(kBvhDir + "/01_01.bvh")) continue;
     std::string out;

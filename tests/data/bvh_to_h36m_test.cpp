@@ -30,7 +30,8 @@ TEST(BvhToH36m, YUpToZUpIsAProperRotation) {
 // Two-frame file with the CMU joint names, in cm; Hips at (0, 100, 0) then
 // (20, 100, 40). `mirror` swaps the Left/Right names; `z_up` writes the same
 // body with Z up ((x, y, z) -> (x, -z, y) on every offset and position).
-std::string tiny_cmu_file(const std::string& dir, bool mirror = false, bool z_up = false) {
+std::string tiny_cmu_file(const std::string& dir, bool mirror = false, bool z_up = false, bool mirror_arms = false,
+                          bool lying = false) {
   auto vec = [&](double x, double y, double z) {
     std::ostringstream s;
     if (z_up) s << x << " " << -z << " " << y;
@@ -41,7 +42,8 @@ std::string tiny_cmu_file(const std::string& dir, bool mirror = false, bool z_up
     return "JOINT " + name + "\n{\nOFFSET " + offset + "\nCHANNELS 0\n";
   };
   // Legs down (-y), spine up (+y), arms out (+-x); toes forward (+z).
-  std::string text = "HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS 3 Xposition Yposition Zposition\n";
+  std::string text = std::string("HIERARCHY\nROOT Hips\n{\nOFFSET 0 0 0\nCHANNELS ") +
+                     (lying ? "4 Xposition Yposition Zposition Xrotation\n" : "3 Xposition Yposition Zposition\n");
   for (const char* side : {"Left", "Right"}) {
     std::string s = side, name = mirror ? (s == "Left" ? "Right" : "Left") : s;
     const double x = s == "Left" ? 10 : -10;
@@ -50,12 +52,14 @@ std::string tiny_cmu_file(const std::string& dir, bool mirror = false, bool z_up
   }
   text += leaf("Neck1", vec(0, 60, 0)) + leaf("Head", vec(0, 10, 0)) + "End Site\n{\nOFFSET " + vec(0, 10, 0) + "\n}\n}\n";
   for (const char* side : {"Left", "Right"}) {
-    std::string s = side, name = mirror ? (s == "Left" ? "Right" : "Left") : s;
+    std::string s = side, name = (mirror || mirror_arms) ? (s == "Left" ? "Right" : "Left") : s;
     const double x = s == "Left" ? 20 : -20;
     text += leaf(name + "Arm", vec(x, 0, 0)) + leaf(name + "ForeArm", vec(x, 0, 0)) + leaf(name + "Hand", vec(x, 0, 0)) +
             "}\n}\n}\n";
   }
-  text += "}\n}\nMOTION\nFrames: 2\nFrame Time: 0.1\n" + vec(0, 100, 0) + "\n" + vec(20, 100, 40) + "\n";
+  // Lying: the root turned 90 degrees about X, so the body points along +Z in every frame.
+  const std::string turn = lying ? " 90" : "";
+  text += "}\n}\nMOTION\nFrames: 2\nFrame Time: 0.1\n" + vec(0, 100, 0) + turn + "\n" + vec(20, 100, 40) + turn + "\n";
   std::string path = dir + "/tiny_cmu.bvh";
   std::ofstream(path) << text;
   return path;
@@ -101,8 +105,9 @@ TEST(BvhToH36m, ZUpFileGivesTheSamePoses) {
   EXPECT_EQ(y.up, 'y');
   EXPECT_EQ(z.up, 'z');
   EXPECT_TRUE(torch::allclose(y.sequence.joints, z.sequence.joints, 0, 1e-9));
-  options.up = "y";  // forced wrong: the head is then not above the feet, the left hip not on the left
-  EXPECT_THROW(convert_bvh(parse_bvh(dir + "/z/tiny_cmu.bvh"), options), core::InputError);
+  options.up = "y";  // forced wrong: converted as the user says (with a warning), the subject lying
+  auto lying = convert_bvh(parse_bvh(dir + "/z/tiny_cmu.bvh"), options).sequence.joints[0];
+  EXPECT_NEAR((lying[geometry::joint_index("Head")] - lying[0])[2].item<double>(), 0.0, 1e-6);
 }
 
 TEST(BvhToH36m, MirroredFileIsRefused) {
@@ -114,6 +119,39 @@ TEST(BvhToH36m, MirroredFileIsRefused) {
     EXPECT_NE(std::string(e.what()).find("the joints named left are on the subject's right"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(BvhToH36m, ArmsNamedForTheOtherSideAreRefused) {
+  BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_arms"), false, false, true));
+  try {
+    convert_bvh(clip, {});
+    FAIL() << "no InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the hips and the shoulders named left are on opposite sides"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(BvhToH36m, SubjectLyingDownIsNotTakenForTheOtherUpAxis) {
+  // Y-up OFFSETs (rest pose upright along +Y), frames turned to lie along +Z:
+  // the frames alone would call the file Z-up and write a standing subject.
+  BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_lying"), false, false, false, true));
+  try {
+    convert_bvh(clip, {});
+    FAIL() << "no InputError";
+  } catch (const core::InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot tell the up axis: the frames have the head above the ankles along +Z"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("the rest pose of the OFFSETs along +Y"), std::string::npos) << msg;
+  }
+  BvhToH36mOptions options;
+  options.up = "y";  // the user says so: converted, lying
+  auto seq = convert_bvh(clip, options).sequence;
+  auto head = seq.joints[0][geometry::joint_index("Head")], hip = seq.joints[0][0];
+  EXPECT_NEAR((head - hip)[2].item<double>(), 0.0, 1e-6) << "head level with the hip";
 }
 
 TEST(BvhToH36m, UnitsForcedOrRefused) {
@@ -145,7 +183,9 @@ TEST(BvhToH36m, UnknownSkeletonListsUnplacedJoints) {
   } catch (const core::InputError& e) {
     std::string msg = e.what();
     EXPECT_NE(msg.find("robot.bvh: fits no skeleton map of"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("cannot place Hip ("), std::string::npos) << msg;
+    EXPECT_NE(msg.find("no preset places any of the 17 joints (the file's joints: Base, Base_End, ...)"),
+              std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("--skeleton FILE.yaml"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line";
   }

@@ -8,6 +8,9 @@ file per layout, with the same calibrations:
   vlen      columns, Name a variable-length string array (1,)
   matlab16  columns, Name uint16 character codes (8,1) with a trailing space
   noname    columns, no Name (the id comes from the camera's position)
+  float     columns, Name float64 character codes (8,1) (MATLAB double)
+  spaced    columns, Name a fixed-length string padded with spaces
+  chars     columns, Name an array of one-character strings (8,)
 
 usage: camera_layouts.py SRC_CAMERAS_H5 OUT_DIR   (writes OUT_DIR/cameras_<layout>.h5)
 """
@@ -17,7 +20,7 @@ import sys
 import h5py
 import numpy as np
 
-LAYOUTS = ("rows", "flat", "fixed", "vlen", "matlab16", "noname")
+LAYOUTS = ("rows", "flat", "fixed", "vlen", "matlab16", "noname", "float", "spaced", "chars")
 
 
 def name_of(g):
@@ -46,6 +49,12 @@ def main(src, out):
                             h.create_dataset("Name", data=[name], dtype=h5py.string_dtype("utf-8"))
                         elif layout == "matlab16":
                             h["Name"] = np.array([ord(ch) for ch in name + " "], dtype=np.uint16).reshape(-1, 1)
+                        elif layout == "float":
+                            h["Name"] = np.array([ord(ch) for ch in name], dtype=np.float64).reshape(-1, 1)
+                        elif layout == "spaced":
+                            h["Name"] = np.bytes_(name + "   ")
+                        elif layout == "chars":
+                            h["Name"] = np.array([ch.encode() for ch in name], dtype="S1")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ TEST_F(MartinezTree, CameraFileLayoutsFromTheWild) {
             0)
       << out;
   const auto reference = read_martinez_cameras(dir_ + "/cameras.h5", {1, 9});
-  for (const char* layout : {"rows", "flat", "fixed", "vlen", "matlab16", "noname"}) {
+  for (const char* layout : {"rows", "flat", "fixed", "vlen", "matlab16", "noname", "float", "spaced", "chars"}) {
     const std::string file = dir_ + "/cameras_" + layout + ".h5";
     const auto cams = read_martinez_cameras(file, {1, 9});
     ASSERT_EQ(cams.all().size(), 8u) << layout;

@@ -78,6 +78,10 @@ TEST(SkeletonMap, BadMapFilesNameTheKey) {
       {"name: x\njoints:\n" + all.substr(all.find('\n') + 1) + "  Hip: {along: [A, B]}\n", "joints.Hip.at: missing"},
       {"name: x\njoints:\n" + all.substr(all.find('\n') + 1) + "  Hip: {near: A}\n",
        "joints.Hip: expected one of end_site, mix, along, extend"},
+      {"name: x\njoints:\n" + all.substr(all.find('\n') + 1) + "  Hip: {along: [A, B], at: 0.5, by: 2}\n",
+       "joints.Hip.by: unexpected key next to 'along'"},
+      {"name: x\njoints:\n" + all.substr(all.find('\n') + 1) + "  Hip: {end_site: A, mix: {A: 1}}\n",
+       "joints.Hip.mix: unexpected key next to 'end_site'"},
   };
   for (const auto& c : cases) {
     std::ofstream(dir + "/bad.yaml") << c.text;

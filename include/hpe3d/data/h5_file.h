@@ -38,7 +38,7 @@ class H5File {
   torch::Tensor read_rows(const std::string& dataset, torch::ScalarType dtype, int64_t start,
                           int64_t count) const;
   // String datasets, fixed or variable length, of any shape (read in C
-  // order); also an integer array of character codes of any shape, read as
+  // order); also an integer (or float) array of character codes of any shape, read as
   // one string without trailing NULs/spaces (the `Name` of Martinez's
   // cameras.h5: uint8 (8,), or MATLAB's (8, 1)).
   std::vector<std::string> read_strings(const std::string& dataset) const;
