@@ -164,6 +164,26 @@ TEST_F(TrainerTest, ResumeContinuesBitForBit) {
   EXPECT_FALSE(fs::exists(dir_ + "/parts/config.yaml.tmp"));
 }
 
+// A checkpoint of the first schema stored the epoch's sample order, which is
+// now recomputed from (seed, epoch): resuming one is refused in one line.
+TEST_F(TrainerTest, ResumeRefusesACheckpointOfTheFirstSchema) {
+  auto c = small_config(file_);
+  fs::create_directories(dir_ + "/old/checkpoints");
+  core::CheckpointWriter w;
+  w.add_int("step", 3);
+  w.add_tensor("perm", torch::arange(80));
+  w.save(dir_ + "/old/checkpoints/last.pt");
+  try {
+    Trainer(c, {dir_ + "/old", true, -1});
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find(dir_ + "/old/checkpoints/last.pt: "), 0u) << what;
+    EXPECT_NE(what.find("schema 1"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 TEST_F(TrainerTest, InterruptSavesALoadableCheckpoint) {
   auto c = small_config(file_);
   Trainer trainer(c, {dir_ + "/run", false, -1});
