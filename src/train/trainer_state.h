@@ -1,6 +1,7 @@
 #pragma once
-// Private to src/train: what a Trainer holds, shared by trainer.cpp (the
-// loop) and trainer_benchmark.cpp.
+// Private to src/train: what a Trainer holds (its methods in
+// trainer_state.cpp), shared by trainer.cpp (the loop) and
+// trainer_benchmark.cpp.
 #include <limits>
 #include <map>
 #include <memory>
