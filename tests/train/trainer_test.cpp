@@ -443,6 +443,30 @@ TEST(TrainerDemo, CmuLiftingBeatsHalfTheMeanPoseBaseline) {
       << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
 }
 
+// train.objective: regression trains through the same loop and logs only
+// its reconstruction term (no KL); it refuses a discriminator.
+TEST_F(TrainerTest, RegressionObjectiveTrainsWithoutAKlTerm) {
+  auto c = small_config(file_);
+  c.train.objective = "regression";
+  auto r = Trainer(c, {dir_ + "/run", false, -1}).run();
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  std::ifstream log(dir_ + "/run/metrics.jsonl");
+  nlohmann::json last;
+  for (std::string line; std::getline(log, line);)
+    if (auto j = nlohmann::json::parse(line); j["kind"] == "epoch") last = j;
+  EXPECT_TRUE(last.contains("pose2d->pose3d/recon")) << last.dump();
+  EXPECT_TRUE(last.contains("pose3d->pose3d/recon")) << last.dump();
+  EXPECT_FALSE(last.contains("pose2d->pose3d/kl")) << last.dump();
+  c.model.discriminator.enabled = true;
+  c.model.discriminator.modality = "pose3d";
+  try {
+    Trainer(c, {dir_ + "/gan", false, -1});
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("train.objective: ", 0), 0u) << e.what();
+  }
+}
+
 TEST_F(TrainerTest, VaeGanModeTrainsAndLogsItsTerms) {
   auto c = small_config(file_);
   c.model.discriminator.enabled = true;
