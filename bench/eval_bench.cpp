@@ -8,6 +8,7 @@
 
 #include "hpe3d/core/runtime.h"
 #include "hpe3d/eval/evaluator.h"
+#include "hpe3d/geometry/skeleton.h"
 #include "hpe3d/eval/metrics.h"
 
 namespace {
@@ -20,7 +21,7 @@ void run(benchmark::State& state, const std::vector<Protocol>& protocols) {
   hpe3d::core::init_process();
   hpe3d::core::set_threads(1, 2);  // batched 3x3 SVDs and reductions use torch's threads
   torch::manual_seed(0);
-  auto gt = hpe3d::eval::root_centre(torch::randn({kBatch, 17, 3}) * 300);
+  auto gt = hpe3d::geometry::root_centre(torch::randn({kBatch, 17, 3}) * 300);
   auto pred = gt + torch::randn({kBatch, 17, 3}) * 40;
   for (auto _ : state) {
     for (auto p : protocols) {
@@ -38,7 +39,7 @@ void run_evaluator(benchmark::State& state, int hypotheses) {
   hpe3d::core::init_process();
   hpe3d::core::set_threads(1, 2);
   torch::manual_seed(0);
-  auto gt = hpe3d::eval::root_centre(torch::randn({kBatch, 17, 3}) * 300);
+  auto gt = hpe3d::geometry::root_centre(torch::randn({kBatch, 17, 3}) * 300);
   auto pred = gt + torch::randn({kBatch, 17, 3}) * 40;
   auto samples = hypotheses > 1 ? gt.unsqueeze(0) + torch::randn({hypotheses, kBatch, 17, 3}) * 60 : torch::Tensor();
   auto actions = torch::randint(15, {kBatch}, torch::kLong), subjects = torch::full({kBatch}, 9, torch::kLong);

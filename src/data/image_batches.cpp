@@ -10,6 +10,7 @@
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
+#include "hpe3d/core/seed.h"
 #include "hpe3d/data/h5_file.h"
 
 namespace fs = std::filesystem;
@@ -18,13 +19,6 @@ namespace hpe3d::data {
 namespace {
 
 constexpr const char* kCropFormat = "hpe3d-crops";
-
-uint64_t mix(uint64_t x) {  // splitmix64: per-sample seeds from a batch seed
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // Width of a JPEG from its start-of-frame marker (0 if not found).
 int jpeg_width(const std::string& path) {
@@ -193,7 +187,7 @@ ImageBatch ImageBatches::make(const ImageRequest& r) {
   auto transform = out.transform.accessor<double, 2>(), jitter = out.pose_jitter.accessor<double, 2>();
   const int64_t crop_bytes = int64_t{options_.size} * options_.size * 3;
   for (int64_t i = 0; i < b; ++i) {
-    CropAugment a = r.augment ? draw_augment(ranges_, mix(r.seed ^ mix(static_cast<uint64_t>(i)))) : CropAugment{};
+    CropAugment a = r.augment ? draw_augment(ranges_, core::splitmix64(r.seed ^ core::splitmix64(static_cast<uint64_t>(i)))) : CropAugment{};
     a.flip = flips.defined() && flips.accessor<bool, 1>()[i];
     CropTransform t;
     bool ok = true;

@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "hpe3d/core/error.h"
+#include "hpe3d/core/seed.h"
 #include "hpe3d/geometry/skeleton.h"
 
 namespace hpe3d::data {
@@ -171,12 +172,7 @@ std::vector<int64_t> strided_rows(const PoseData& d, int stride) {
 uint64_t background_seed(uint64_t seed, int subject, int action, int subaction, int camera) {
   // splitmix64 over the key: nearby keys give unrelated backgrounds.
   uint64_t h = seed;
-  for (int64_t v : {subject, action, subaction, camera}) {
-    h += 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(v);
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-  }
+  for (int64_t v : {subject, action, subaction, camera}) h = core::splitmix64(h + static_cast<uint64_t>(v));
   return h;
 }
 

@@ -1,10 +1,17 @@
 #include "hpe3d/data/pose_split.h"
 
 #include "hpe3d/core/error.h"
-#include "hpe3d/eval/metrics.h"
 #include "hpe3d/geometry/skeleton.h"
 
 namespace hpe3d::data {
+
+void check_split_shapes(const core::ModelConfig& model, const std::string& source) {
+  if (model.joints_2d == kSplitJoints2d && model.joints_3d == kSplitJoints3d) return;
+  const std::string what = "the pose pipeline feeds 17 2D joints and predicts 16 root-relative 3D joints "
+                           "(model.joints_2d: 17, model.joints_3d: 16), got " +
+                           std::to_string(model.joints_2d) + " and " + std::to_string(model.joints_3d);
+  core::fail(source.empty() ? "model" : source + ": model", what);
+}
 
 PoseSplit PoseSplit::to(const torch::Device& device) const {
   PoseSplit out = *this;
@@ -27,8 +34,8 @@ PoseSplit load_split(const std::string& path, const SplitOptions& options) {
   }
   PoseSplit split;
   split.pose2d = data.pose2d;
-  if (options.root_centre_2d) split.pose2d = eval::root_centre(split.pose2d);
-  split.pose3d = eval::root_centre(data.pose3d).narrow(1, 1, geometry::kNumJoints - 1).contiguous();
+  if (options.root_centre_2d) split.pose2d = geometry::root_centre(split.pose2d);
+  split.pose3d = geometry::root_centre(data.pose3d).narrow(1, 1, geometry::kNumJoints - 1).contiguous();
   // Principal point per sample, from the file's calibrations.
   std::vector<float> cx(static_cast<size_t>(data.size())), width(static_cast<size_t>(data.size()));
   auto sub = data.subject.accessor<int32_t, 1>();
@@ -75,7 +82,7 @@ void flip_batch(torch::Tensor& pose2d, torch::Tensor& pose3d, const torch::Tenso
     auto x = pose2d.select(2, 0);
     x.add_(2 * centre_x.unsqueeze(1).to(pose2d.dtype()));  // -x + 2 c_x
   }
-  pose3d = geometry::flip_pose(eval::add_root(pose3d), 0).narrow(1, 1, geometry::kNumJoints - 1);
+  pose3d = geometry::flip_pose(geometry::add_root(pose3d), 0).narrow(1, 1, geometry::kNumJoints - 1);
 }
 
 }  // namespace hpe3d::data

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "hpe3d/core/seed.h"
 #include "hpe3d/geometry/skeleton.h"
 
 namespace hpe3d::data {
@@ -48,11 +49,9 @@ Mat rz(double a) {
   return {c, -s, 0, s, c, 0, 0, 0, 1};
 }
 
-uint64_t splitmix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+// The splitmix64 finaliser alone (core::splitmix64 without its increment),
+// as the recorded synthetic sets were drawn with it.
+uint64_t splitmix(uint64_t z) { return core::splitmix64(z - 0x9e3779b97f4a7c15ULL); }
 
 // Random numbers drawn per pose.
 constexpr int kDraws = 39;

@@ -29,6 +29,19 @@ void ErrorAccumulator::add(const torch::Tensor& errors, const torch::Tensor& act
   count_ += e.numel();
 }
 
+void ErrorAccumulator::merge(const ErrorAccumulator& other) {
+  for (const auto& [key, s] : other.by_action_) {
+    by_action_[key].total += s.total;
+    by_action_[key].count += s.count;
+  }
+  for (const auto& [key, s] : other.by_subject_) {
+    by_subject_[key].total += s.total;
+    by_subject_[key].count += s.count;
+  }
+  total_ += other.total_;
+  count_ += other.count_;
+}
+
 double ErrorAccumulator::mean_over_frames() const {
   if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
   return total_ / static_cast<double>(count_);

@@ -10,8 +10,9 @@
 #include "hpe3d/core/logging.h"
 #include "hpe3d/data/h36m_actions.h"
 #include "hpe3d/data/h5_file.h"
+#include "hpe3d/eval/evaluate_split.h"
 #include "hpe3d/geometry/skeleton.h"
-#include "hpe3d/train/pair.h"
+#include "hpe3d/models/pair.h"
 
 namespace hpe3d::eval {
 namespace {
@@ -26,8 +27,8 @@ torch::Tensor example_mask(int64_t n, int count, uint64_t seed) {
 }
 
 // The pair to evaluate: it decodes pose3d from an input the model encodes.
-train::Pair checked_pair(const TrainedModel& t, const std::string& name) {
-  auto pair = train::parse_pair(name, "--pair");
+models::Pair checked_pair(const TrainedModel& t, const std::string& name) {
+  auto pair = models::parse_pair(name, "--pair");
   if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + name);
   if (!t.model->has_encoder(pair.from))
     core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
@@ -102,8 +103,8 @@ void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt,
     auto crops = images.index_select(0, rows.to(images.device())).cpu();
     report_.example_images = report_.example_images.defined() ? torch::cat({report_.example_images, crops}) : crops;
   }
-  auto p = root_centre(pred.index_select(0, rows).to(torch::kFloat32));
-  auto g = root_centre(gt.index_select(0, rows).to(torch::kFloat32));
+  auto p = geometry::root_centre(pred.index_select(0, rows).to(torch::kFloat32));
+  auto g = geometry::root_centre(gt.index_select(0, rows).to(torch::kFloat32));
   report_.example_pred = report_.example_pred.defined() ? torch::cat({report_.example_pred, p}) : p;
   report_.example_gt = report_.example_gt.defined() ? torch::cat({report_.example_gt, g}) : g;
 }
@@ -111,55 +112,29 @@ void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt,
 EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const EvalOptions& options,
                           data::ImageBatches* images) {
   const auto pair = checked_pair(t, options.pair);
+  if (pair.from == models::Modality::kRgb && images == nullptr)
+    core::fail("--pair", options.pair + " needs the split's images");
   Evaluator evaluator(options, split.action_names);
-  torch::NoGradGuard no_grad;
-  t.model->eval();
   torch::manual_seed(options.seed);
-  const int64_t n = split.size();
-  const auto examples = example_mask(n, options.examples, options.seed);
-  const bool rgb = pair.from == models::Modality::kRgb;
-  if (rgb && images == nullptr) core::fail("--pair", options.pair + " needs the split's images");
-  const int64_t batch_size = rgb ? std::min<int64_t>(options.batch_size, 256) : options.batch_size;
-  if (rgb) images->start_in_order(batch_size);
-  int64_t left_out = 0;
-  for (int64_t start = 0; start < n; start += batch_size) {
-    const int64_t rows = std::min(batch_size, n - start);
-    auto p2 = split.pose2d.narrow(0, start, rows).to(t.device);
-    auto p3 = split.pose3d.narrow(0, start, rows).to(t.device);
-    auto action = split.action.narrow(0, start, rows).cpu(), subject = split.subject.narrow(0, start, rows).cpu();
-    auto example = examples.narrow(0, start, rows);
-    torch::Tensor crops;
-    if (rgb) {
-      auto batch = images->next();
-      crops = batch.images.to(t.device);
-      if (auto keep = data::readable_rows(batch, torch::kCPU); keep.defined()) {  // missing: skip
-        left_out += rows - keep.numel();
-        auto keep_device = keep.to(t.device);
-        p2 = p2.index_select(0, keep_device);
-        p3 = p3.index_select(0, keep_device);
-        crops = crops.index_select(0, keep_device);
-        action = action.index_select(0, keep);
-        subject = subject.index_select(0, keep);
-        example = example.index_select(0, keep);
-      }
-    }
-    const int64_t b = p3.size(0);
-    if (b == 0) continue;
-    auto posterior = t.model->encode(pair.from, t.input(pair.from, p2, p3, crops));
+  const auto examples = example_mask(split.size(), options.examples, options.seed);
+  const auto action = split.action.cpu(), subject = split.subject.cpu();
+  auto visit = [&](const SplitBatch& batch) {
+    const int64_t b = batch.pose3d.size(0);
     auto to_pose = [&](const torch::Tensor& z) {
-      return add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, 16, 3})).cpu();
+      return geometry::add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, data::kSplitJoints3d, 3})).cpu();
     };
-    auto pred = to_pose(posterior.mu);
+    auto pred = to_pose(batch.posterior.mu);
     torch::Tensor samples;
     if (options.hypotheses > 1) {
       std::vector<torch::Tensor> ks;
-      for (int k = 0; k < options.hypotheses; ++k) ks.push_back(to_pose(t.model->reparameterize(posterior, true)));
+      for (int k = 0; k < options.hypotheses; ++k) ks.push_back(to_pose(t.model->reparameterize(batch.posterior, true)));
       samples = torch::stack(ks);
     }
-    auto gt = add_root(p3.cpu());
-    evaluator.add(pred, samples, gt, action, subject);
-    evaluator.add_examples(pred, gt, example.nonzero().flatten(), crops);
-  }
+    auto gt = geometry::add_root(batch.pose3d.cpu());
+    evaluator.add(pred, samples, gt, action.index_select(0, batch.rows), subject.index_select(0, batch.rows));
+    evaluator.add_examples(pred, gt, examples.index_select(0, batch.rows).nonzero().flatten(), batch.images);
+  };
+  const int64_t left_out = evaluate_split(t, split, images, {pair.from, options.batch_size}, visit);
   if (left_out > 0)
     core::logger("eval")->warn("{} sample(s) left out, their image unreadable (missing: skip)", left_out);
   return evaluator.report();

@@ -12,6 +12,7 @@
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/image_batches.h"
 #include "hpe3d/data/pose_split.h"
+#include "hpe3d/eval/evaluate_split.h"
 #include "hpe3d/eval/trained_model.h"
 
 namespace hpe3d::eval {
@@ -27,38 +28,18 @@ int64_t export_latents(const LatentExportOptions& o) {
   const std::string file = o.data.empty() ? c.data.file : o.data;
   auto split = data::load_split(file, {o.subjects.empty() ? c.data.test_subjects : o.subjects, o.stride,
                                        c.data.root_centre_2d, c.data.input_2d});
-  const bool rgb = modality == models::Modality::kRgb;
   std::unique_ptr<data::ImageBatches> images;
-  const int64_t bs = rgb ? 256 : 4096;
-  if (rgb) {
+  if (modality == models::Modality::kRgb) {
     auto image_options = data::image_options(c);
     split = data::require_images(split, file, image_options);
     images = std::make_unique<data::ImageBatches>(split, file, image_options);
-    images->start_in_order(bs);
   }
   std::vector<torch::Tensor> mus, logvars, kept;  // kept: split rows of images that were read (missing: skip)
-  {
-    torch::NoGradGuard no_grad;
-    for (int64_t start = 0; start < split.size(); start += bs) {
-      const int64_t b = std::min<int64_t>(bs, split.size() - start);
-      auto p2 = split.pose2d.narrow(0, start, b).to(model.device), p3 = split.pose3d.narrow(0, start, b).to(model.device);
-      auto rows = torch::arange(start, start + b, torch::kLong);
-      torch::Tensor crops;
-      if (rgb) {
-        auto batch = images->next();
-        crops = batch.images.to(model.device);
-        if (auto keep = data::readable_rows(batch, torch::kCPU); keep.defined()) {
-          rows = rows.index_select(0, keep);
-          crops = crops.index_select(0, keep.to(model.device));
-          if (rows.numel() == 0) continue;
-        }
-      }
-      auto posterior = model.model->encode(modality, model.input(modality, p2, p3, crops));
-      mus.push_back(posterior.mu.cpu());
-      logvars.push_back(posterior.logvar.cpu());
-      kept.push_back(rows);
-    }
-  }
+  evaluate_split(model, split, images.get(), {modality, o.batch_size}, [&](const SplitBatch& batch) {
+    mus.push_back(batch.posterior.mu.cpu());
+    logvars.push_back(batch.posterior.logvar.cpu());
+    kept.push_back(batch.rows);
+  });
   if (mus.empty()) core::fail(file, "no samples to export (subjects, stride or unreadable images)");
   auto mu = torch::cat(mus), logvar = torch::cat(logvars);
   data::PoseSplit labels = split;  // the rows of mu (the image workers still read `split`)

@@ -35,19 +35,6 @@ std::vector<Protocol> parse_protocols(const std::string& list, const std::string
   return out;
 }
 
-torch::Tensor root_centre(const torch::Tensor& pose) {
-  TORCH_CHECK(pose.dim() == 3 && pose.size(1) == geometry::kNumJoints,
-              "root_centre: expected [B, 17, D], got ", pose.sizes());
-  return pose - pose.narrow(1, geometry::kRootJoint, 1);
-}
-
-torch::Tensor add_root(const torch::Tensor& pose16) {
-  TORCH_CHECK(pose16.dim() == 3 && pose16.size(1) == geometry::kNumJoints - 1,
-              "add_root: expected [B, 16, D], got ", pose16.sizes());
-  return torch::cat({torch::zeros({pose16.size(0), 1, pose16.size(2)}, pose16.options()), pose16},
-                    1);
-}
-
 torch::Tensor pose_errors(const torch::Tensor& pred, const torch::Tensor& target,
                           Protocol protocol, const MetricOptions& options) {
   TORCH_CHECK(pred.dim() == 3 && pred.size(1) == geometry::kNumJoints && pred.size(2) == 3,
@@ -56,8 +43,8 @@ torch::Tensor pose_errors(const torch::Tensor& pred, const torch::Tensor& target
               " and target ", target.sizes(), " differ in shape");
   TORCH_CHECK(options.joints == 17 || options.joints == 16,
               "pose_errors: joints must be 17 or 16, got ", options.joints);
-  auto p = root_centre(pred);
-  auto t = root_centre(target);
+  auto p = geometry::root_centre(pred);
+  auto t = geometry::root_centre(target);
   if (options.joints == 16) {
     p = p.narrow(1, 1, 16);
     t = t.narrow(1, 1, 16);

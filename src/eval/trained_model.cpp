@@ -1,11 +1,13 @@
 #include "hpe3d/eval/trained_model.h"
 
 #include "hpe3d/core/checkpoint.h"
+#include "hpe3d/core/checkpoint_schema.h"
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/runtime.h"
 #include "hpe3d/data/image_batches.h"
+#include "hpe3d/data/pose_split.h"
 
 namespace hpe3d::eval {
 
@@ -18,26 +20,28 @@ torch::Tensor TrainedModel::input(models::Modality modality, const torch::Tensor
 }
 
 TrainedModel load_trained_model(const std::string& path, const std::string& device) {
+  namespace schema = core::checkpoint_schema;
   core::CheckpointReader r(path);
   TrainedModel t;
   YAML::Node root;
   try {
-    root = YAML::Load(r.get_string("config"));
+    root = YAML::Load(r.get_string(schema::kConfig));
   } catch (const YAML::Exception& e) {
     core::fail(path, std::string("stored config is not valid YAML: ") + e.what());
   }
   t.config = core::config_from_yaml<core::ExperimentConfig>(root, path + " (stored config)");
+  data::check_split_shapes(t.config.model, path + " (stored config)");
   t.device = device.empty() ? core::select_device(t.config.runtime.device, path + " (stored runtime.device)")
                             : core::select_device(device);
   const auto& encoders = t.config.model.encoders;
   core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);
   t.model = models::make_model(t.config.model, /*load_pretrained=*/false);
-  r.load_module("model", *t.model);
+  r.load_module(schema::kModel, *t.model);
   t.model->to(t.device);
   t.model->eval();
-  t.norm2d = data::Normalizer{r.tensor("norm2d_mean"), r.tensor("norm2d_std")}.to(t.device);
-  t.norm3d = data::Normalizer{r.tensor("norm3d_mean"), r.tensor("norm3d_std")}.to(t.device);
+  t.norm2d = data::Normalizer{r.tensor(schema::kNorm2dMean), r.tensor(schema::kNorm2dStd)}.to(t.device);
+  t.norm3d = data::Normalizer{r.tensor(schema::kNorm3dMean), r.tensor(schema::kNorm3dStd)}.to(t.device);
   return t;
 }
 

@@ -64,4 +64,15 @@ torch::Tensor flip_pose(const torch::Tensor& pose, int64_t axis) {
   return out * sign;
 }
 
+torch::Tensor root_centre(const torch::Tensor& pose) {
+  TORCH_CHECK(pose.dim() == 3 && pose.size(1) == kNumJoints, "root_centre: expected [B, 17, D], got ", pose.sizes());
+  return pose - pose.narrow(1, kRootJoint, 1);
+}
+
+torch::Tensor add_root(const torch::Tensor& pose16) {
+  TORCH_CHECK(pose16.dim() == 3 && pose16.size(1) == kNumJoints - 1, "add_root: expected [B, 16, D], got ",
+              pose16.sizes());
+  return torch::cat({torch::zeros({pose16.size(0), 1, pose16.size(2)}, pose16.options()), pose16}, 1);
+}
+
 }  // namespace hpe3d::geometry

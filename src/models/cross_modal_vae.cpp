@@ -99,6 +99,16 @@ std::vector<torch::Tensor> CrossModalVAEImpl::discriminator_parameters() {
   return out;
 }
 
+std::vector<torch::Tensor> CrossModalVAEImpl::encoder_parameters(Modality m) {
+  auto it = encoders_.find(m);
+  return it == encoders_.end() ? std::vector<torch::Tensor>{} : it->second.ptr()->parameters();
+}
+
+std::vector<torch::Tensor> CrossModalVAEImpl::decoder_parameters(Modality m) {
+  auto it = decoders_.find(m);
+  return it == decoders_.end() ? std::vector<torch::Tensor>{} : it->second.ptr()->parameters();
+}
+
 std::vector<torch::Tensor> CrossModalVAEImpl::vae_parameters() {
   std::vector<torch::Tensor> out;
   for (auto& p : named_parameters(true))

@@ -66,5 +66,24 @@ TEST(PoseSplit, FlipIsConsistentBetween2DAnd3D) {
   EXPECT_LT((v - p2.select(2, 1).to(torch::kFloat64)).abs().max().item<double>(), 0.05);
 }
 
+// The pipeline feeds 17 2D joints and predicts 16 root-relative 3D joints;
+// any other model shape is refused here, naming the key and the source.
+TEST(PoseSplit, OtherJointCountsAreRefusedInOnePlace) {
+  core::ModelConfig m;
+  EXPECT_NO_THROW(check_split_shapes(m));
+  m.joints_3d = 17;
+  try {
+    check_split_shapes(m, "run/config.yaml");
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("run/config.yaml: model: ", 0), 0u) << what;
+    EXPECT_NE(what.find("model.joints_3d: 16"), std::string::npos) << what;
+  }
+  m.joints_3d = 16;
+  m.joints_2d = 16;
+  EXPECT_THROW(check_split_shapes(m), core::InputError);
+}
+
 }  // namespace
 }  // namespace hpe3d::data

@@ -23,6 +23,26 @@ TEST(ErrorAccumulator, MeanOverActionsWeighsActionsEqually) {
   EXPECT_EQ(acc.frames_per_action().at(0), 3);
 }
 
+// Two shards merged give what one accumulator over both gives (per action,
+// per subject, both means), as a reduction across ranks needs.
+TEST(ErrorAccumulator, MergeOfShardsEqualsOneAccumulator) {
+  auto errors = torch::tensor({10.0, 12.0, 30.0, 7.0, 9.0});
+  auto actions = torch::tensor({0, 0, 1, 2, 1});
+  auto subjects = torch::tensor({9, 11, 11, 9, 9});
+  ErrorAccumulator whole, a, b;
+  whole.add(errors, actions, subjects);
+  a.add(errors.narrow(0, 0, 2), actions.narrow(0, 0, 2), subjects.narrow(0, 0, 2));
+  b.add(errors.narrow(0, 2, 3), actions.narrow(0, 2, 3), subjects.narrow(0, 2, 3));
+  a.merge(b);
+  EXPECT_EQ(a.count(), whole.count());
+  EXPECT_DOUBLE_EQ(a.mean_over_frames(), whole.mean_over_frames());
+  EXPECT_DOUBLE_EQ(a.mean_over_actions(), whole.mean_over_actions());
+  EXPECT_EQ(a.per_action(), whole.per_action());
+  EXPECT_EQ(a.per_subject(), whole.per_subject());
+  EXPECT_EQ(a.frames_per_action(), whole.frames_per_action());
+  EXPECT_DOUBLE_EQ(a.per_action().at(1), 19.5);  // 30 and 9, from different shards
+}
+
 TEST(ErrorAccumulator, RejectsMismatchedLabels) {
   ErrorAccumulator acc;
   EXPECT_THROW(acc.add(torch::ones({3}), torch::zeros({2}), torch::zeros({3})), c10::Error);

@@ -1,4 +1,5 @@
 #include "hpe3d/eval/evaluator.h"
+#include "hpe3d/geometry/skeleton.h"
 
 #include <cmath>
 #include <filesystem>
@@ -274,11 +275,11 @@ TEST(Evaluator, HypothesesGiveBestAndMeanOfKSeeded) {
   torch::manual_seed(11);
   auto posterior = model.model->encode(models::Modality::kPose2d,
                                        model.input(models::Modality::kPose2d, split.pose2d, split.pose3d));
-  auto gt = add_root(split.pose3d);
+  auto gt = geometry::add_root(split.pose3d);
   std::vector<torch::Tensor> per_k;
   for (int k = 0; k < 5; ++k) {
     auto z = model.model->reparameterize(posterior, true);
-    auto pose = add_root(model.norm3d.denormalize(model.model->decode(models::Modality::kPose3d, z)).view({-1, 16, 3}));
+    auto pose = geometry::add_root(model.norm3d.denormalize(model.model->decode(models::Modality::kPose3d, z)).view({-1, 16, 3}));
     per_k.push_back(pose_errors(pose, gt, Protocol::kP1));
   }
   auto errors = torch::stack(per_k);  // [K, N]

@@ -1,4 +1,5 @@
 #include "hpe3d/eval/metrics.h"
+#include "hpe3d/geometry/skeleton.h"
 
 #include <gtest/gtest.h>
 
@@ -104,7 +105,7 @@ TEST(Metrics, ShapesAndParsingAreChecked) {
   EXPECT_EQ(parse_protocols("1,3", "--protocols").size(), 2u);
   EXPECT_THROW(parse_protocols("1,4", "--protocols"), core::InputError);
   auto pose16 = torch::ones({2, 16, 3});
-  auto full = add_root(pose16);
+  auto full = geometry::add_root(pose16);
   EXPECT_EQ(full.sizes(), (std::vector<int64_t>{2, 17, 3}));
   EXPECT_EQ(full[0][0].abs().sum().item<float>(), 0.0f);
 }

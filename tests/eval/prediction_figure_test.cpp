@@ -6,6 +6,7 @@
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/eval/metrics.h"
+#include "hpe3d/geometry/skeleton.h"
 #include "test_util.h"
 
 namespace hpe3d::eval {
@@ -26,7 +27,7 @@ std::pair<int, int> red_and_blue(const cv::Mat& image, int index, const FigureOp
 
 TEST(PredictionFigure, DrawsEachPoseInItsCellWithErrorsInRed) {
   torch::manual_seed(0);
-  auto gt = root_centre(torch::randn({7, 17, 3}) * 300);
+  auto gt = geometry::root_centre(torch::randn({7, 17, 3}) * 300);
   auto pred = gt.clone();
   pred[1] += 60.0;  // only the second pose is wrong
   const std::string path = test::temp_dir("figure") + "/grid.png";

@@ -8,6 +8,7 @@
 #include "hpe3d/data/normalizer.h"
 #include "hpe3d/data/synthetic.h"
 #include "hpe3d/eval/metrics.h"
+#include "hpe3d/geometry/skeleton.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "test_util.h"
 
@@ -244,7 +245,7 @@ TEST(CrossModalVAE, Pose2dToPose3dOverfitsABatch) {
     auto pred = model->decode(Modality::kPose3d, model->encode(Modality::kPose2d, xn).mu);
     model->train();
     auto mm = y_norm.denormalize(pred).view({n, 16, 3});
-    return eval::pose_errors(eval::add_root(mm), eval::add_root(batch.pose3d), eval::Protocol::kP1,
+    return eval::pose_errors(geometry::add_root(mm), geometry::add_root(batch.pose3d), eval::Protocol::kP1,
                              {16})
         .mean()
         .item<double>();

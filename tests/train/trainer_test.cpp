@@ -164,6 +164,26 @@ TEST_F(TrainerTest, ResumeContinuesBitForBit) {
   EXPECT_FALSE(fs::exists(dir_ + "/parts/config.yaml.tmp"));
 }
 
+// A checkpoint of the first schema stored the epoch's sample order, which is
+// now recomputed from (seed, epoch): resuming one is refused in one line.
+TEST_F(TrainerTest, ResumeRefusesACheckpointOfTheFirstSchema) {
+  auto c = small_config(file_);
+  fs::create_directories(dir_ + "/old/checkpoints");
+  core::CheckpointWriter w;
+  w.add_int("step", 3);
+  w.add_tensor("perm", torch::arange(80));
+  w.save(dir_ + "/old/checkpoints/last.pt");
+  try {
+    Trainer(c, {dir_ + "/old", true, -1});
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find(dir_ + "/old/checkpoints/last.pt: "), 0u) << what;
+    EXPECT_NE(what.find("schema 1"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 TEST_F(TrainerTest, InterruptSavesALoadableCheckpoint) {
   auto c = small_config(file_);
   Trainer trainer(c, {dir_ + "/run", false, -1});
@@ -421,6 +441,30 @@ TEST(TrainerDemo, CmuLiftingBeatsHalfTheMeanPoseBaseline) {
   auto r = trainer.run();
   EXPECT_LT(r.best_val_mpjpe, 0.5 * r.mean_pose_mpjpe)
       << "val " << r.best_val_mpjpe << " mm, mean pose " << r.mean_pose_mpjpe << " mm";
+}
+
+// train.objective: regression trains through the same loop and logs only
+// its reconstruction term (no KL); it refuses a discriminator.
+TEST_F(TrainerTest, RegressionObjectiveTrainsWithoutAKlTerm) {
+  auto c = small_config(file_);
+  c.train.objective = "regression";
+  auto r = Trainer(c, {dir_ + "/run", false, -1}).run();
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  std::ifstream log(dir_ + "/run/metrics.jsonl");
+  nlohmann::json last;
+  for (std::string line; std::getline(log, line);)
+    if (auto j = nlohmann::json::parse(line); j["kind"] == "epoch") last = j;
+  EXPECT_TRUE(last.contains("pose2d->pose3d/recon")) << last.dump();
+  EXPECT_TRUE(last.contains("pose3d->pose3d/recon")) << last.dump();
+  EXPECT_FALSE(last.contains("pose2d->pose3d/kl")) << last.dump();
+  c.model.discriminator.enabled = true;
+  c.model.discriminator.modality = "pose3d";
+  try {
+    Trainer(c, {dir_ + "/gan", false, -1});
+    FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("train.objective: ", 0), 0u) << e.what();
+  }
 }
 
 TEST_F(TrainerTest, VaeGanModeTrainsAndLogsItsTerms) {

@@ -176,6 +176,7 @@ struct TrainConfig {
   int batch_size = 256;
   std::vector<std::string> pairs{"pose2d->pose3d"};
   std::string schedule = "per_batch";
+  std::string objective = "vae";
   double grad_clip = 0.0;
   bool sample_latent = true;
   bool amp = false;
@@ -193,6 +194,10 @@ struct TrainConfig {
     v.field("pairs", pairs, "encoder->decoder pairs trained (pose2d|pose3d|rgb -> pose2d|pose3d|rgb)");
     v.field("schedule", schedule, "per_batch: every pair every batch; per_epoch: one pair per epoch in turn",
             Choices{"per_batch", "per_epoch"});
+    v.field("objective", objective,
+            "vae: recon + beta KL (VAE-GAN on a decoder with a discriminator); regression: MSE of the decode of "
+            "the mean of z, no KL (deterministic baselines)",
+            Choices{"vae", "regression"});
     v.field("grad_clip", grad_clip, "max gradient norm (0: off)", Range{0, 1e9});
     v.field("sample_latent", sample_latent,
             "decode a sample of q(z|x) in training (false: decode the mean, a deterministic autoencoder)");

@@ -7,9 +7,20 @@
 
 #include <torch/torch.h>
 
+#include "hpe3d/core/model_config.h"
 #include "hpe3d/data/pose_file.h"
 
 namespace hpe3d::data {
+
+// What a split feeds a model: all 17 2D joints in, the 16 root-relative 3D
+// joints (root dropped) out.
+inline constexpr int64_t kSplitJoints2d = 17;
+inline constexpr int64_t kSplitJoints3d = 16;
+
+// The one place where the model's joint counts meet the split's shapes:
+// throws core::InputError "<source>: model: ..." (no prefix when `source` is
+// empty) unless model.joints_2d is 17 and model.joints_3d is 16.
+void check_split_shapes(const core::ModelConfig& model, const std::string& source = "");
 
 struct SplitOptions {
   std::vector<int> subjects;   // empty: all

@@ -15,6 +15,10 @@ class ErrorAccumulator {
   void add(const torch::Tensor& errors, const torch::Tensor& actions,
            const torch::Tensor& subjects);
 
+  // Adds the sums of `other` (another rank's, another shard's): the result is
+  // that of one accumulator that saw both inputs.
+  void merge(const ErrorAccumulator& other);
+
   int64_t count() const { return count_; }
   double mean_over_frames() const;   // NaN when empty
   double mean_over_actions() const;  // NaN when empty

@@ -16,6 +16,7 @@ struct LatentExportOptions {
   std::vector<int> subjects;   // default: the checkpoint's test subjects
   std::string modality = "pose2d";
   int stride = 1;
+  int64_t batch_size = 4096;   // poses per forward pass (rgb: capped, evaluate_split.h)
   std::string out;             // .h5
   std::string csv;             // optional
   std::string device;  // "": the checkpoint's runtime.device

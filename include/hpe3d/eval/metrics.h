@@ -30,10 +30,4 @@ struct MetricOptions {
 torch::Tensor pose_errors(const torch::Tensor& pred, const torch::Tensor& target,
                           Protocol protocol, const MetricOptions& options = {});
 
-// [B, 17, 3] -> [B, 17, 3] with joint 0 moved to the origin.
-torch::Tensor root_centre(const torch::Tensor& pose);
-
-// [B, 16, 3] (root dropped, root-relative) -> [B, 17, 3] with a zero root.
-torch::Tensor add_root(const torch::Tensor& pose16);
-
 }  // namespace hpe3d::eval

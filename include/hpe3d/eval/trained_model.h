@@ -1,9 +1,9 @@
 #pragma once
 // A trained model as inference needs it, read from an h36m-train checkpoint:
 // the resolved config, the network, and the training split's normalisation
-// statistics. Entry names match what train::Trainer writes ("model",
-// "config", "norm2d_mean", ...); tests/eval/evaluator_test.cpp loads a real
-// trainer checkpoint to keep the two in step.
+// statistics, under the entry names of core/checkpoint_schema.h (which the
+// trainer writes with); tests/eval/evaluator_test.cpp loads a real trainer
+// checkpoint to keep the two in step.
 #include <string>
 
 #include <torch/torch.h>

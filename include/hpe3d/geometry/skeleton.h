@@ -36,4 +36,10 @@ torch::Tensor bone_lengths(const torch::Tensor& pose);
 // and swap left and right joints. [..., 17, D] -> [..., 17, D].
 torch::Tensor flip_pose(const torch::Tensor& pose, int64_t axis = 0);
 
+// [B, 17, D] -> [B, 17, D] with joint 0 moved to the origin.
+torch::Tensor root_centre(const torch::Tensor& pose);
+
+// [B, 16, D] (root dropped, root-relative) -> [B, 17, D] with a zero root.
+torch::Tensor add_root(const torch::Tensor& pose16);
+
 }  // namespace hpe3d::geometry

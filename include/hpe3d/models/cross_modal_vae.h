@@ -60,6 +60,10 @@ class CrossModalVAEImpl : public torch::nn::Module {
   // parameters (the discriminator optimiser); together they are parameters().
   std::vector<torch::Tensor> vae_parameters();
   std::vector<torch::Tensor> discriminator_parameters();
+  // One encoder's / decoder's parameters (a pair's optimiser, the VAE-GAN
+  // split of gradients); empty when the model has none for `m`.
+  std::vector<torch::Tensor> encoder_parameters(Modality m);
+  std::vector<torch::Tensor> decoder_parameters(Modality m);
 
  private:
   int64_t latent_dim_;

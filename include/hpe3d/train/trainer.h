@@ -1,15 +1,18 @@
 #pragma once
-// The training loop of h36m-train (DESIGN.md 1, 3.3, 5, 7): the selected
-// splits preloaded on the device, normalised with training statistics, a
-// scheme of encoder->decoder pairs, beta and learning-rate schedules,
-// validation MPJPE every epoch, metrics.jsonl, atomic checkpoints (last, best,
-// keep-last-N), exact resume on CPU, clean stops on Ctrl-C and on non-finite
-// losses.
+// The training loop of h36m-train (DESIGN.md 1, 3.3, 5, 7). It wires the
+// parts of train/: a BatchSource (splits, order, flips, crops) feeds an
+// Objective (VAE, VAE-GAN, regression) whose losses go through the one
+// Optimization seam (backward, gradient hook, clip, step, LR schedule) for a
+// scheme of encoder->decoder pairs; validation MPJPE every epoch
+// (eval::evaluate_split); a RunDirectory for metrics.jsonl and atomic
+// checkpoints (core/checkpoint_schema.h); exact resume on CPU; clean stops on
+// Ctrl-C and on non-finite losses.
 #include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "hpe3d/core/experiment_config.h"
+#include "hpe3d/train/check_config.h"
 
 namespace hpe3d::train {
 
@@ -41,12 +44,6 @@ class NonFiniteLoss : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The checks of a config that need more than its own keys: modality names
-// and pairs against the model's encoders and decoders, image size, joints,
-// the 2D input. Throws core::InputError "<source>: <key>: ..." (no prefix
-// when `source` is empty). The Trainer runs them before reading any data.
-void check_config(const core::ExperimentConfig& config, const std::string& source = "");
-
 class Trainer {
  public:
   Trainer(core::ExperimentConfig config, TrainerOptions options);
@@ -58,8 +55,11 @@ class Trainer {
   // Times `steps` trainer steps against a bare loop of the same model.
   BenchmarkResult benchmark(int steps);
 
- private:
+  // What a trainer holds (src/train/trainer_state.h): named here so that the
+  // loop's helpers in src/train can take it; opaque to everyone else.
   struct State;
+
+ private:
   std::unique_ptr<State> s_;
 };
 

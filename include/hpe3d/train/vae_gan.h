@@ -14,7 +14,7 @@
 #include <torch/torch.h>
 
 #include "hpe3d/models/cross_modal_vae.h"
-#include "hpe3d/train/pair.h"
+#include "hpe3d/models/pair.h"
 
 namespace hpe3d::train {
 
@@ -25,20 +25,23 @@ struct VaeGanOptions {
   bool sample_latent = true; // x~ decodes a sample of q(z|x) (false: its mean)
 };
 
-struct VaeGanLosses {
-  torch::Tensor llike, kl, generator, critic;  // scalars (critic undefined after a generator step)
+// The loss of one critic update: D judges x_real (real), x~ = Dec(z ~ q(z|x))
+// and x_p = Dec(z_p ~ N(0, I)), both decoded without gradients, so that its
+// graph reaches D's parameters only. x_from: the encoder input [B, ...];
+// x_real: the decoder target [B, ...]. -> scalar.
+torch::Tensor critic_loss(models::CrossModalVAE& model, const models::Pair& pair, const torch::Tensor& x_from,
+                          const torch::Tensor& x_real, const VaeGanOptions& options);
+
+// One generator update's objectives over one graph: the optimisation seam
+// differentiates the first for the encoder's parameters and the second for
+// the decoder's, so the GAN error never reaches the encoder.
+struct GeneratorLosses {
+  torch::Tensor encoder_objective;  // L_llike + beta * KL (with its graph)
+  torch::Tensor decoder_objective;  // gamma * L_llike + L_GAN (with its graph)
+  torch::Tensor llike, kl, generator;  // detached scalars, for the log
 };
 
-// One critic update: D's gradients are set (others untouched) and `optimizer` steps.
-VaeGanLosses critic_step(models::CrossModalVAE& model, const Pair& pair, const torch::Tensor& x_from,
-                         const torch::Tensor& x_real, torch::optim::Optimizer& optimizer,
-                         const VaeGanOptions& options);
-
-// Gradients of one generator update, without stepping: encoder parameters get
-// d(L_llike + beta KL), decoder parameters d(gamma L_llike + L_GAN). Returns
-// the loss terms; the gradients are left in the parameters' .grad.
-VaeGanLosses generator_gradients(models::CrossModalVAE& model, const Pair& pair,
-                                 const torch::Tensor& x_from, const torch::Tensor& x_real, double beta,
-                                 const VaeGanOptions& options);
+GeneratorLosses generator_losses(models::CrossModalVAE& model, const models::Pair& pair, const torch::Tensor& x_from,
+                                 const torch::Tensor& x_real, double beta, const VaeGanOptions& options);
 
 }  // namespace hpe3d::train

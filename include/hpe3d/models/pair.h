@@ -5,11 +5,11 @@
 
 #include "hpe3d/models/modality.h"
 
-namespace hpe3d::train {
+namespace hpe3d::models {
 
 struct Pair {
-  models::Modality from;
-  models::Modality to;
+  Modality from;
+  Modality to;
   std::string name() const;  // "pose2d->pose3d"
 };
 
@@ -17,4 +17,4 @@ struct Pair {
 Pair parse_pair(const std::string& text, const std::string& what);
 std::vector<Pair> parse_pairs(const std::vector<std::string>& texts, const std::string& what);
 
-}  // namespace hpe3d::train
+}  // namespace hpe3d::models

@@ -1,0 +1,107 @@
+#pragma once
+// The one seam where training updates parameters. Every update of every
+// objective (a VAE step, a VAE-GAN generator step, a critic step) runs
+//   clear gradients -> backward -> gradient hook -> clip -> optimiser step
+// here and nowhere else; the learning-rate schedule is applied here when a
+// step begins (it is a function of the step and its epoch position). It owns
+// the optimisers and mixed precision, so that data-parallel training (the
+// gradient all-reduce is the hook), new objectives and LibTorch version
+// differences (autocast, optimiser APIs) touch this file only.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "hpe3d/core/checkpoint.h"
+#include "hpe3d/core/experiment_config.h"
+#include "hpe3d/models/cross_modal_vae.h"
+#include "hpe3d/models/pair.h"
+#include "hpe3d/train/loss_terms.h"
+#include "hpe3d/train/lr_schedule.h"
+
+namespace hpe3d::train {
+
+// Called once per update, after backward and before clipping, with the
+// parameters the update's optimiser steps (gradients in .grad; undefined
+// where backward reached none). A no-op unless set.
+using GradientHook = std::function<void(const std::vector<torch::Tensor>& params)>;
+
+struct OptimizationOptions {
+  double grad_clip = 0.0;   // max L2 norm of a VAE update's gradients (0: off); the critic is not clipped
+  bool amp = false;         // CUDA autocast to bfloat16 around forward and backward
+  LrScheduleOptions lr;     // the VAE optimisers' schedule; the critic keeps its learning rate
+  double base_lr = 1e-3;
+};
+
+// An optimiser of `kind` adam | adamw | sgd over `params`; any other kind is a
+// core::InputError naming train.optimizer.kind (never a silent default).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const core::OptimizerConfig& config,
+                                                        std::vector<torch::Tensor> params);
+
+class Optimization {
+ public:
+  explicit Optimization(OptimizationOptions options);
+  ~Optimization();
+
+  // Optimisers, in checkpoint order. A VAE optimiser follows the LR schedule
+  // and clipping; the critic optimiser (VAE-GAN) does neither.
+  size_t add_vae_optimizer(std::unique_ptr<torch::optim::Optimizer> optimizer);
+  size_t set_critic_optimizer(std::unique_ptr<torch::optim::Optimizer> optimizer);
+  size_t critic() const;  // TORCH_CHECKs that there is one
+
+  void set_gradient_hook(GradientHook hook) { hook_ = std::move(hook); }
+
+  // Sets the scheduled learning rate of step `step` (0-based, steps done
+  // before it) at fractional epoch `epoch` on every VAE optimiser.
+  void begin_step(int64_t step, double epoch);
+  // One update of optimiser `index`: clear its gradients, differentiate
+  // `terms.gradients` in order, hook, clip, step.
+  void update(size_t index, const LossTerms& terms);
+  // End of an epoch with its validation metric (plateau schedules).
+  void end_epoch(double metric);
+  double lr(int64_t step, double epoch) const;
+
+  // Autocast for the forward and backward of one update (CUDA, train.amp);
+  // a no-op otherwise. Keep it alive across loss() and update().
+  class Autocast {
+   public:
+    explicit Autocast(bool on);
+    ~Autocast();
+    Autocast(const Autocast&) = delete;
+    Autocast& operator=(const Autocast&) = delete;
+
+   private:
+    bool on_;
+  };
+  std::unique_ptr<Autocast> autocast() const { return std::make_unique<Autocast>(options_.amp); }
+
+  // Optimiser states (core/checkpoint_schema.h names) and the LR schedule's state.
+  void save(core::CheckpointWriter& w) const;
+  void load(core::CheckpointReader& r);
+
+  // The steps' own parameters, for tests and the benchmark's bare loop.
+  torch::optim::Optimizer& optimizer(size_t index) { return *optimizers_.at(index); }
+
+ private:
+  OptimizationOptions options_;
+  LrSchedule lr_;
+  std::vector<std::unique_ptr<torch::optim::Optimizer>> optimizers_;
+  size_t vae_count_ = 0;
+  bool has_critic_ = false;
+  GradientHook hook_;
+};
+
+// The optimisation a config asks for: one VAE optimiser over every encoder and
+// decoder (train.optimizer.shared) or one per pair (its encoder and decoder),
+// then the critic's Adam (train.gan.lr, betas 0.5/0.999) when the model has a
+// discriminator. `pair_optimizer[i]`: the index pair i updates with.
+struct TrainingOptimization {
+  std::unique_ptr<Optimization> optimization;
+  std::vector<size_t> pair_optimizer;
+};
+TrainingOptimization make_training_optimization(const core::ExperimentConfig& config, models::CrossModalVAE& model,
+                                                const std::vector<models::Pair>& pairs);
+
+}  // namespace hpe3d::train

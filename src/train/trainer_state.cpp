@@ -1,0 +1,72 @@
+// The Trainer's state: which pairs an epoch trains, checkpoint I/O (the
+// names of core/checkpoint_schema.h) and validation.
+#include <algorithm>
+
+#include "hpe3d/core/checkpoint.h"
+#include "hpe3d/core/config_yaml.h"
+#include "hpe3d/eval/error_accumulator.h"
+#include "hpe3d/eval/evaluate_split.h"
+#include "hpe3d/eval/metrics.h"
+#include "hpe3d/geometry/skeleton.h"
+#include "trainer_state.h"
+
+namespace hpe3d::train {
+
+namespace schema = core::checkpoint_schema;
+using models::Modality;
+
+std::vector<size_t> Trainer::State::active_pairs(int64_t epoch) const {
+  if (config.train.schedule == "per_epoch") return {static_cast<size_t>(epoch) % pairs.size()};
+  std::vector<size_t> all(pairs.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return all;
+}
+
+bool Trainer::State::reads_rgb(const std::vector<size_t>& active) const {
+  return std::any_of(active.begin(), active.end(), [&](size_t i) { return pairs[i].from == Modality::kRgb || pairs[i].to == Modality::kRgb; });
+}
+
+void Trainer::State::save() {
+  core::CheckpointWriter w;
+  w.add_module(schema::kModel, *model);
+  optimization->save(w);
+  schema::write_counters(w, progress);
+  schema::write_generator_states(w);
+  w.add_tensor(schema::kNorm2dMean, data->norm2d().mean);
+  w.add_tensor(schema::kNorm2dStd, data->norm2d().std);
+  w.add_tensor(schema::kNorm3dMean, data->norm3d().mean);
+  w.add_tensor(schema::kNorm3dStd, data->norm3d().std);
+  w.add_string(schema::kConfig, core::to_yaml(config));
+  run_dir->save_last(w);
+}
+
+void Trainer::State::load() {
+  core::CheckpointReader r(run_dir->last());
+  progress = schema::read_counters(r);  // first: an older schema is refused before anything changes
+  r.load_module(schema::kModel, *model);
+  optimization->load(r);
+  schema::restore_generator_states(r);
+  data->set_normalizers({r.tensor(schema::kNorm2dMean), r.tensor(schema::kNorm2dStd)},
+                        {r.tensor(schema::kNorm3dMean), r.tensor(schema::kNorm3dStd)});
+}
+
+// Protocol 1 MPJPE (mm, mean over actions) of the eval pair on the test split.
+double Trainer::State::validate() {
+  eval::TrainedModel view{config, model, data->norm2d(), data->norm3d(), device};
+  const auto& test = data->test_split();
+  eval::ErrorAccumulator acc;
+  const int64_t left_out = eval::evaluate_split(
+      view, test, data->test_images(), {eval_pair.from, config.eval.batch_size}, [&](const eval::SplitBatch& b) {
+        auto decoded = model->decode(Modality::kPose3d, b.posterior.mu);
+        auto pred = data->norm3d().denormalize(decoded).view({b.pose3d.size(0), data::kSplitJoints3d, 3});
+        auto rows = b.rows.to(test.action.device());
+        acc.add(eval::pose_errors(geometry::add_root(pred), geometry::add_root(b.pose3d), eval::Protocol::kP1,
+                                  {config.eval.joints}),
+                test.action.index_select(0, rows), test.subject.index_select(0, rows));
+      });
+  if (left_out > 0)
+    log->warn("validation: {} sample(s) left out, their image unreadable (data.images.missing: skip)", left_out);
+  return acc.mean_over_actions();
+}
+
+}  // namespace hpe3d::train
