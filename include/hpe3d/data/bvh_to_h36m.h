@@ -9,16 +9,18 @@
 //  1. joint map: the preset of configs/skeletons/ whose rules place all 17
 //     joints with the most evidence (skeleton_map.h), or --skeleton;
 //  2. forward kinematics in file units, the map applied;
-//  3. up axis: the axis along which the head top is above the ankles (Y or Z),
+//  3. up axis: the axis along which the head top is above the ankles (Y or Z)
+//     over the frames, refused when an upright rest pose says the other one,
 //     or --up; Y up is turned to Z up by (x, y, z) -> (x, -z, y) (det +1);
 //  4. unit: the one of mm, cm, m, inch and the CMU unit that gives a human
 //     femur and stature (body_lengths.h), or --units;
-//  5. left/right: with the toes giving the facing direction, the joints named
-//     left must be on the subject's left (else the clip is refused; a clip
-//     without toes is converted with a warning that this could not be told);
-//  6. floor at the lowest point of any BVH joint over the clip, mean Hip (x, y)
-//     at (0, 0), frame rate reduced by nearest source frame;
-//  7. every frame's femur, shin, upper arm and forearm must be human.
+//  5. left/right: with the toes and bent knees giving the facing direction,
+//     the hips and shoulders named left must be on the subject's left (a
+//     mirrored clip, or hips and shoulders on opposite sides, is refused; one
+//     where this cannot be told is converted with a warning);
+//  6. every source frame's femur, shin, upper arm and forearm must be human;
+//  7. floor at the lowest point of any BVH joint over the clip, mean Hip (x, y)
+//     at (0, 0), frame rate reduced by nearest source frame.
 // Bad input throws core::InputError naming the file and the reason.
 #include <string>
 
@@ -43,13 +45,13 @@ struct BvhToH36mOptions {
 struct BvhConversion {
   WorldSequence sequence;  // action = clip name, frames = source frame of each row, subject 0
   std::string skeleton;    // the map used ("cmu")
-  std::string skeleton_why;  // "placed all 17 joints from 19 BVH joints; also fit: lafan1 (17)"
+  std::string skeleton_why;  // "places all 17 joints, evidence 21 (...); also fit: lafan1 (19)" or "forced"
   LengthUnit unit;
   bool unit_measured = true;
   BodyLengths lengths_mm;    // medians of the output
   char up = 'y';
   bool up_measured = true;
-  std::string sides;         // "left on the left (hips +0.98, shoulders +0.95)" or why it could not be told
+  std::string sides;         // "left on the left (toes: hips +0.98, shoulders +0.95; knees: ...)" or why not told
   std::string report() const;  // one line of the above
 };
 
