@@ -1,13 +1,17 @@
 #include "hpe3d/data/martinez_source.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/data/h36m_actions.h"
 #include "hpe3d/data/h5_file.h"
 #include "hpe3d/data/pose_file.h"
+#include "hpe3d/geometry/camera.h"
 #include "test_util.h"
 
 namespace hpe3d::data {
@@ -74,37 +78,61 @@ TEST_F(MartinezTree, ToolOutputMatchesIndependentNumpyComputation) {
   EXPECT_EQ(cams.get(9, 3).R, geometry::CameraSet::load_yaml(geometry::default_h36m_cameras_path()).get(9, 3).R);
 }
 
-// cameras.h5 as other mirrors write it (tests/data/camera_layouts.py): row or
-// flat vectors, Name as MATLAB (8, 1) uint8 or uint16 codes, a fixed or
-// variable string, or absent. Every layout gives the same cameras.
+// cameras.h5 as other mirrors write it (tests/data/camera_layouts.py writes
+// the fixture's 44 real calibrations in each layout): row, column or flat
+// vectors, Name as MATLAB (8, 1) uint8, uint16 or double codes, a fixed,
+// space-padded, per-character or variable string, or absent. Every layout
+// gives the fixture's cameras (id, frame size, R un-transposed), and they
+// project the four real frames' joints onto their 2D annotations.
 TEST_F(MartinezTree, CameraFileLayoutsFromTheWild) {
   std::string out;
-  ASSERT_EQ(test::run_command(test::python() + " " + HPE3D_SOURCE_DIR + "/tests/data/camera_layouts.py " + dir_ +
-                                  "/cameras.h5 " + dir_,
+  ASSERT_EQ(test::run_command(test::python() + " " + HPE3D_SOURCE_DIR + "/tests/data/camera_layouts.py " +
+                                  test::h36m_sample_json() + " " + dir_,
                               &out),
             0)
       << out;
-  const auto reference = read_martinez_cameras(dir_ + "/cameras.h5", {1, 9});
-  for (const char* layout : {"rows", "flat", "fixed", "vlen", "matlab16", "noname", "float", "spaced", "chars"}) {
-    const std::string file = dir_ + "/cameras_" + layout + ".h5";
-    const auto cams = read_martinez_cameras(file, {1, 9});
-    ASSERT_EQ(cams.all().size(), 8u) << layout;
-    for (const auto& want : reference.all()) {
-      const auto& got = cams.get(want.subject, want.index);
-      EXPECT_EQ(got.R, want.R) << layout;
-      EXPECT_EQ(got.T, want.T) << layout;
-      EXPECT_EQ(got.f, want.f) << layout;
-      EXPECT_EQ(got.c, want.c) << layout;
-      EXPECT_EQ(got.k, want.k) << layout;
-      EXPECT_EQ(got.p, want.p) << layout;
-      EXPECT_EQ(got.name, want.name) << layout;
-      EXPECT_EQ(got.width, want.width) << layout;
-      EXPECT_EQ(got.height, want.height) << layout << " camera " << want.name;
+  std::ifstream f(test::h36m_sample_json());
+  const auto sample = nlohmann::json::parse(f);
+  const std::vector<int> subjects = {1, 5, 6, 7, 8, 9, 11};
+  for (const char* layout :
+       {"columns", "rows", "flat", "fixed", "vlen", "matlab16", "noname", "float", "spaced", "chars"}) {
+    const auto cams = read_martinez_cameras(dir_ + "/cameras_" + layout + ".h5", subjects);
+    ASSERT_EQ(cams.all().size(), 28u) << layout;
+    for (const auto& want : sample["cameras"]) {
+      const int subject = std::stoi(want["subject"].get<std::string>().substr(1));
+      if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) continue;
+      const auto& got = cams.get(subject, want["camera_index"].get<int>());
+      const std::string where = std::string(layout) + " S" + std::to_string(subject) + " " +
+                                want["camera_id"].get<std::string>();
+      EXPECT_EQ(got.name, want["camera_id"].get<std::string>()) << where;
+      EXPECT_EQ(got.width, want["width"].get<int>()) << where;
+      EXPECT_EQ(got.height, want["height"].get<int>()) << where;
+      for (int r = 0; r < 3; ++r)
+        for (int k = 0; k < 3; ++k) EXPECT_EQ(got.R[r * 3 + k], want["R"][r][k].get<double>()) << where;
+      for (int i = 0; i < 3; ++i) EXPECT_EQ(got.T[i], want["T_mm"][i].get<double>()) << where;
+      for (int i = 0; i < 3; ++i) EXPECT_EQ(got.k[i], want["k"][i].get<double>()) << where;
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(got.f[i], want["f"][i].get<double>()) << where;
+        EXPECT_EQ(got.c[i], want["c"][i].get<double>()) << where;
+        EXPECT_EQ(got.p[i], want["p"][i].get<double>()) << where;
+      }
+    }
+    for (const auto& s : sample["samples"]) {
+      const int subject = std::stoi(s["subject"].get<std::string>().substr(1));
+      int index = 0;
+      for (int m = 1; m <= 4; ++m)
+        if (cams.get(subject, m).name == s["camera_id"].get<std::string>()) index = m;
+      ASSERT_GT(index, 0) << layout << " " << s["image"];
+      std::vector<double> x3, x2;
+      for (const auto& j : s["joints3d_camera_mm"])
+        for (double v : j) x3.push_back(v);
+      for (const auto& j : s["joints2d_px"])
+        for (double v : j) x2.push_back(v);
+      auto projected = geometry::project(torch::tensor(x3, torch::kFloat64).view({17, 3}), cams.get(subject, index));
+      EXPECT_LT((projected - torch::tensor(x2, torch::kFloat64).view({17, 2})).abs().max().item<double>(), 0.01)
+          << layout << " " << s["image"];
     }
   }
-  EXPECT_EQ(reference.get(1, 1).name, "54138969");
-  EXPECT_EQ(reference.get(1, 1).height, 1002);
-  EXPECT_EQ(reference.get(1, 2).height, 1000);
   // The tool takes the MATLAB layout end to end.
   const std::string tool = test::tool_path("h36m-prepare");
   EXPECT_EQ(test::run_command(tool + " martinez --root " + dir_ + "/h36m --cameras " + dir_ +
@@ -114,6 +142,7 @@ TEST_F(MartinezTree, CameraFileLayoutsFromTheWild) {
       << out;
   auto data = read_pose_file(dir_ + "/rows.h5");
   EXPECT_EQ(data.cameras.get(9, 4).name, "60457274");
+  EXPECT_EQ(data.cameras.get(9, 4).height, 1002);
 }
 
 TEST_F(MartinezTree, StrideKeepsEveryNthFrame) {
