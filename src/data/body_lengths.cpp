@@ -1,6 +1,6 @@
 #include "hpe3d/data/body_lengths.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/geometry/skeleton.h"
@@ -15,12 +15,6 @@ constexpr int kUpperArm[2] = {11, 14};  // LShoulder-LElbow, RShoulder-RElbow
 constexpr int kForearm[2] = {12, 15};   // LElbow-LWrist, RElbow-RWrist
 constexpr int kTorsoAndHead[4] = {6, 7, 8, 9};  // Hip-Spine, Spine-Thorax, Thorax-Neck/Nose, Neck/Nose-Head
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
 struct BoneRange {
   const char* name;
   const int* bones;
@@ -30,8 +24,8 @@ struct BoneRange {
 }  // namespace
 
 std::string BodyLengths::text(double scale, const std::string& unit) const {
-  return "femur " + fmt(femur * scale) + ", shin " + fmt(shin * scale) + ", upper arm " + fmt(upper_arm * scale) +
-         ", forearm " + fmt(forearm * scale) + ", stature " + fmt(stature * scale) + (unit.empty() ? "" : " " + unit);
+  return fmt::format("femur {:.1f}, shin {:.1f}, upper arm {:.1f}, forearm {:.1f}, stature {:.1f}{}", femur * scale,
+                     shin * scale, upper_arm * scale, forearm * scale, stature * scale, unit.empty() ? "" : " " + unit);
 }
 
 BodyLengths measure_body(const torch::Tensor& poses) {
@@ -77,9 +71,10 @@ LengthUnit choose_length_unit(const BodyLengths& lengths, const std::string& whe
     if (femur >= kFemurMin && femur <= kFemurMax && stature >= kStatureMin && stature <= kStatureMax)
       fits.push_back(u);
   }
-  const std::string measured = "measured in file units: " + lengths.text() + "; a human needs femur " +
-                               fmt(kFemurMin) + "-" + fmt(kFemurMax) + " mm and stature " + fmt(kStatureMin) + "-" +
-                               fmt(kStatureMax) + " mm (ankle to head top)";
+  const std::string measured =
+      fmt::format("measured in file units: {}; a human needs femur {:.1f}-{:.1f} mm and stature {:.1f}-{:.1f} mm "
+                  "(ankle to head top)",
+                  lengths.text(), kFemurMin, kFemurMax, kStatureMin, kStatureMax);
   if (fits.empty()) core::fail(where, "no length unit (mm, cm, m, inch, cmu) gives a human body (" + measured + "); use --units");
   if (fits.size() > 1)
     core::fail(where, "ambiguous length unit: " + fits[0].name + " and " + fits[1].name + " both give a human body (" +
@@ -102,11 +97,10 @@ void check_human_lengths(const torch::Tensor& poses_mm, const std::string& where
       const int64_t count = bad.sum().item<int64_t>();
       if (count == 0) continue;
       const int64_t first = bad.nonzero()[0][0].item<int64_t>();
-      core::fail(where, std::string(side == 0 ? "left " : "right ") + r.name + " of " +
-                            fmt(length[first].item<double>()) + " mm at frame " + std::to_string(first) +
-                            " is outside the human range " + fmt(r.lo) + "-" + fmt(r.hi) + " mm (" +
-                            std::to_string(count) + " of " + std::to_string(length.size(0)) +
-                            " frames); wrong units or joint map? (--units, --skeleton)");
+      core::fail(where, fmt::format("{} {} of {:.1f} mm at frame {} is outside the human range {:.1f}-{:.1f} mm ({} of {} "
+                                    "frames); wrong units or joint map? (--units, --skeleton)",
+                                    side == 0 ? "left" : "right", r.name, length[first].item<double>(), first, r.lo,
+                                    r.hi, count, length.size(0)));
     }
   }
 }

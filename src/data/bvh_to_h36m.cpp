@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
@@ -12,12 +13,6 @@
 
 namespace hpe3d::data {
 namespace {
-
-std::string fmt(double v, const char* format = "%.2f") {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
 
 int h36m(const char* name) { return geometry::joint_index(name); }
 
@@ -87,7 +82,7 @@ char up_of(const torch::Tensor& head_minus_ankles, std::string& text) {
   const double x = head_minus_ankles[0].item<double>(), y = head_minus_ankles[1].item<double>(),
                z = head_minus_ankles[2].item<double>();
   const double norm = std::sqrt(x * x + y * y + z * z);
-  text = "(" + fmt(x) + ", " + fmt(y) + ", " + fmt(z) + ")";
+  text = fmt::format("({:.2f}, {:.2f}, {:.2f})", x, y, z);
   if (y > 0.8 * norm) return 'y';
   if (z > 0.8 * norm) return 'z';
   return 0;
@@ -192,8 +187,8 @@ std::string check_sides(const BvhClip& clip, const ResolvedMap& map, const torch
   for (const auto& cue : cues) {
     const double hips = side_cosine(cue.joints, cue.forward, "LHip", "RHip");
     const double shoulders = side_cosine(cue.joints, cue.forward, "LShoulder", "RShoulder");
-    measured += (measured.empty() ? "" : "; ") + cue.name + ": hips " + fmt(hips, "%+.2f") + ", shoulders " +
-                fmt(shoulders, "%+.2f");
+    measured += fmt::format("{}{}: hips {:+.2f}, shoulders {:+.2f}", measured.empty() ? "" : "; ", cue.name, hips,
+                            shoulders);
     if ((hips > 0.5 && shoulders < -0.5) || (hips < -0.5 && shoulders > 0.5))
       core::fail(clip.path, "the hips and the shoulders named left are on opposite sides of the subject (" +
                                 measured + "): a file with swapped arm or leg names");
@@ -232,7 +227,7 @@ torch::Tensor y_up_to_z_up(const torch::Tensor& points) {
 }
 
 std::string BvhConversion::report() const {
-  return "skeleton " + skeleton + " (" + skeleton_why + "); units " + unit.name + " (" + fmt(unit.mm, "%.3f") +
+  return "skeleton " + skeleton + " (" + skeleton_why + "); units " + unit.name + " (" + fmt::format("{:.3f}", unit.mm) +
          " mm, " + (unit_measured ? "measured" : "--units") + "): " + lengths_mm.text(1.0, "mm") + "; " +
          std::string(1, static_cast<char>(std::toupper(up))) + " up (" + (up_measured ? "measured" : "--up") + "); " +
          sides;

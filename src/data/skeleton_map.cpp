@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "hpe3d/core/config_yaml.h"
@@ -146,20 +147,15 @@ struct Lookup {
 }  // namespace
 
 std::string JointRule::text() const {
-  auto fmt = [](double v) {
-    std::string s = std::to_string(v);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (s.back() == '.') s.pop_back();
-    return s;
-  };
+  auto num = [](double v) { return fmt::format("{}", v); };  // shortest: 0.5, 2
   switch (kind) {
     case Kind::kJoint: return names[0];
     case Kind::kEndSite: return "End Site of " + names[0];
-    case Kind::kAlong: return "along " + names[0] + ".." + names[1] + " at " + fmt(amount);
-    case Kind::kExtend: return names[1] + " + " + fmt(amount) + " (" + names[1] + " - " + names[0] + ")";
+    case Kind::kAlong: return "along " + names[0] + ".." + names[1] + " at " + num(amount);
+    case Kind::kExtend: return names[1] + " + " + num(amount) + " (" + names[1] + " - " + names[0] + ")";
     case Kind::kMix: {
       std::string s = "mix";
-      for (size_t i = 0; i < names.size(); ++i) s += " " + fmt(weights[i]) + " " + names[i];
+      for (size_t i = 0; i < names.size(); ++i) s += " " + num(weights[i]) + " " + names[i];
       return s;
     }
   }
