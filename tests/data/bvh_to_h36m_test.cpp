@@ -95,6 +95,24 @@ TEST(BvhToH36m, TinyCmuSkeletonByHand) {
   EXPECT_TRUE(torch::allclose(at("RWrist") - hip0, torch::tensor({-600.0, 0.0, 600.0}, torch::kFloat64)));
 }
 
+// Position channels on a limb joint move it: the bone's length changes per
+// frame and is kept as the file says (h36m-prepare info shows the spread).
+TEST(BvhToH36m, BoneLengthsThatChangePerFrameAreKept) {
+  BvhClip clip = parse_bvh(tiny_cmu_file(hpe3d::test::temp_dir("bvh_h36m_stretch")));
+  const int knee = clip.joint_index("LeftLeg");
+  auto& j = clip.joints[knee];
+  j.channels = {BvhChannel::kXposition, BvhChannel::kYposition, BvhChannel::kZposition};
+  j.first_channel = static_cast<int>(clip.num_channels());
+  // The other joints' first channels follow the root's 3: only the knee's are new, at the end.
+  clip.motion = torch::cat({clip.motion, torch::tensor({{0.0, -40.0, 0.0}, {0.0, -45.0, 0.0}}, torch::kFloat64)}, 1);
+  BvhToH36mOptions options;
+  options.target_fps = 0.0;
+  auto bones = geometry::bone_lengths(convert_bvh(clip, options).sequence.joints);  // [2, 16] mm
+  EXPECT_NEAR(bones[0][kLFemur].item<double>(), 400.0, 1e-9);
+  EXPECT_NEAR(bones[1][kLFemur].item<double>(), 450.0, 1e-9);
+  EXPECT_NEAR(bones[1][kRFemur].item<double>(), 400.0, 1e-9) << "the other leg keeps its OFFSET";
+}
+
 TEST(BvhToH36m, ZUpFileGivesTheSamePoses) {
   auto dir = hpe3d::test::temp_dir("bvh_h36m_zup");
   BvhToH36mOptions options;
