@@ -94,6 +94,8 @@ void Evaluator::add(const torch::Tensor& pred, const torch::Tensor& samples, con
       report_.mean_of_k[p].add(all.mean(0), actions, subjects);
     }
   }
+  if (options_.hypotheses > 1)
+    report_.calibration.add(geometry::root_centre(samples.flatten(0, 1)).view(samples.sizes()), geometry::root_centre(gt));
 }
 
 void Evaluator::add_examples(const torch::Tensor& pred, const torch::Tensor& gt, const torch::Tensor& rows,

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "hpe3d/geometry/skeleton.h"
+
 namespace hpe3d::eval {
 namespace {
 
@@ -70,6 +72,47 @@ nlohmann::json protocol_json(const EvalReport& r, const ErrorAccumulator& acc) {
   return j;
 }
 
+std::vector<double> observed_levels(const CalibrationAccumulator& c, int joint) {
+  std::vector<double> out;
+  for (int i = 0; i < CalibrationAccumulator::kLevels; ++i)
+    out.push_back(joint < 0 ? c.observed(i) : c.observed(joint, i));
+  return out;
+}
+
+// "| q | 0.1 | ... | 0.9 | ECE |", the mean over joints, then one row a joint.
+std::string calibration_markdown(const EvalReport& r) {
+  const auto& c = r.calibration;
+  std::string s = fmt::format(
+      "\nCalibration of the {} hypotheses: fraction of ground-truth joints inside the samples' central "
+      "q-region (calibrated: = q; below q: over-confident)\n\n| Joint |",
+      r.hypotheses);
+  for (int i = 0; i < CalibrationAccumulator::kLevels; ++i) s += fmt::format(" q={:.1f} |", CalibrationAccumulator::level(i));
+  s += " ECE |\n|---|";
+  for (int i = 0; i <= CalibrationAccumulator::kLevels; ++i) s += "---:|";
+  s += "\n";
+  auto row = [&](const std::string& name, int joint) {
+    s += "| " + name + " |";
+    for (double v : observed_levels(c, joint)) s += fmt::format(" {:.3f} |", v);
+    s += fmt::format(" {:.3f} |\n", joint < 0 ? c.ece() : c.ece(joint));
+  };
+  row("**All joints**", -1);
+  for (int j = 0; j < geometry::kNumJoints; ++j)
+    if (j != geometry::kRootJoint) row(geometry::joint_names()[static_cast<size_t>(j)], j);
+  return s;
+}
+
+nlohmann::json calibration_json(const CalibrationAccumulator& c) {
+  nlohmann::json j;
+  for (int i = 0; i < CalibrationAccumulator::kLevels; ++i) j["levels"].push_back(CalibrationAccumulator::level(i));
+  j["observed"] = observed_levels(c, -1);
+  j["ece"] = c.ece();
+  for (int joint = 0; joint < geometry::kNumJoints; ++joint)
+    if (joint != geometry::kRootJoint)
+      j["per_joint"][geometry::joint_names()[static_cast<size_t>(joint)]] = {{"observed", observed_levels(c, joint)},
+                                                                           {"ece", c.ece(joint)}};
+  return j;
+}
+
 }  // namespace
 
 int64_t EvalReport::frames() const {
@@ -91,6 +134,7 @@ std::string to_markdown(const EvalReport& r, bool per_subject) {
   }
   s += fmt::format("\n{} poses, {} joints in the mean{}\n", r.frames(), r.joints,
                    r.hypotheses > 1 ? fmt::format(", {} hypotheses", r.hypotheses) : "");
+  if (r.hypotheses > 1) s += calibration_markdown(r);
   return s;
 }
 
@@ -119,6 +163,7 @@ std::string to_json(const EvalReport& r) {
   j["frames"] = r.frames();
   j["joints"] = r.joints;
   j["hypotheses"] = r.hypotheses;
+  if (r.hypotheses > 1) j["calibration"] = calibration_json(r.calibration);
   return j.dump(2) + "\n";
 }
 

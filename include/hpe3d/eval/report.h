@@ -2,13 +2,15 @@
 // Benchmark tables: per action (and optionally per subject), columns per
 // protocol in mm, then "Average (over actions)" (the Human3.6M convention) and
 // "Average (over frames)". With K > 1 hypotheses, best-of-K and mean-of-K
-// results accompany the deterministic ones. Markdown, CSV and JSON (layout in
+// results accompany the deterministic ones, and the hypotheses' calibration
+// (eval/calibration.h). Markdown, CSV and JSON (layout in
 // docs/evaluation.md).
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "hpe3d/eval/calibration.h"
 #include "hpe3d/eval/error_accumulator.h"
 #include "hpe3d/eval/metrics.h"
 
@@ -22,6 +24,7 @@ struct EvalReport {
   // Per protocol: the deterministic prediction (posterior mean, or the given
   // predictions), and with K > 1 the best and the mean over K samples.
   std::map<Protocol, ErrorAccumulator> deterministic, best_of_k, mean_of_k;
+  CalibrationAccumulator calibration;  // K > 1: where the ground truth lies among the K samples
   // EvalOptions::examples random poses: deterministic prediction and ground
   // truth, [M, 17, 3] mm, root-centred (undefined when none were asked for).
   torch::Tensor example_pred, example_gt;
