@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/cli.h"
 #include "hpe3d/core/config_yaml.h"
 #include "hpe3d/core/error.h"
@@ -54,9 +55,10 @@ int main(int argc, char** argv) {
     if (config_path.empty()) core::fail("h36m-train", "--config FILE is required (or --resume RUN_DIR)");
     auto root = core::load_yaml_file(config_path);
     if (root["sweep"]) {
-      auto name = core::config_from_yaml<core::ExperimentConfig>(
-                      [&] { auto r = YAML::Clone(root); r.remove("sweep"); return r; }(), config_path, sets)
-                      .name;
+      const auto base = core::config_from_yaml<core::ExperimentConfig>(
+          [&] { auto r = YAML::Clone(root); r.remove("sweep"); return r; }(), config_path, sets);
+      core::select_blas_core(base.runtime.blas_core);  // before the first run starts
+      const auto& name = base.name;
       auto sweep = train::run_sweep({config_path, sets, output.empty() ? "runs/" + name : output});
       return sweep.interrupted ? core::kInterruptedExitCode : 0;
     }

@@ -6,6 +6,9 @@
 
 #include <torch/torch.h>
 
+#include "hpe3d/core/blas_kernels.h"
+#include "hpe3d/core/logging.h"
+
 namespace hpe3d::core {
 
 void init_process() {
@@ -37,6 +40,10 @@ ThreadSplit use_cores(bool conv_model, int cores) {
   if (cores <= 0) cores = cpu_cores();
   ThreadSplit split{conv_model ? 1 : cores, conv_model ? cores : 1};
   split.openblas = set_threads(split.blas, split.torch);
+  if (split.openblas)
+    logger("core")->info("BLAS: {}, {} threads x torch {}", blas_description(), split.blas, split.torch);
+  else
+    logger("core")->info("BLAS: {} (install libopenblas0-pthread), torch {} threads", blas_description(), split.torch);
   return split;
 }
 

@@ -5,6 +5,7 @@
 
 #include <c10/util/Exception.h>
 
+#include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/runtime.h"
 
@@ -12,6 +13,7 @@ namespace hpe3d::core {
 
 int run_tool(const char* tool_name, const std::function<int()>& body) {
   init_process();
+  allow_blas_reexec();
   try {
     return body();
   } catch (const InputError& e) {

@@ -1,5 +1,6 @@
 #include "hpe3d/eval/trained_model.h"
 
+#include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/core/checkpoint_schema.h"
 #include "hpe3d/core/config_yaml.h"
@@ -33,6 +34,7 @@ TrainedModel load_trained_model(const std::string& path, const std::string& devi
   data::check_split_shapes(t.config.model, path + " (stored config)");
   t.device = device.empty() ? core::select_device(t.config.runtime.device, path + " (stored runtime.device)")
                             : core::select_device(device);
+  core::select_blas_core(t.config.runtime.blas_core);
   const auto& encoders = t.config.model.encoders;
   core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);

@@ -1,5 +1,7 @@
 #include "hpe3d/models/mlp_trunk.h"
 
+#include "hpe3d/models/bn_relu_dropout.h"
+
 namespace hpe3d::models {
 
 LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
@@ -12,7 +14,10 @@ LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
 }
 
 torch::Tensor LinearBlockImpl::forward(const torch::Tensor& x) {
-  return dropout(torch::relu(bn(linear(x))));
+  auto h = linear(x);
+  if (fused && dropout->is_training() && bn_relu_dropout_applies(h, *bn))
+    return bn_relu_dropout(h, *bn, dropout->options.p());
+  return dropout(torch::relu(bn(h)));
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout) {

@@ -4,6 +4,7 @@
 
 #include "hpe3d/core/checkpoint_schema.h"
 #include "hpe3d/core/error.h"
+#include "hpe3d/train/fused_adam.h"
 #include "hpe3d/train/gradient_clip.h"
 
 namespace hpe3d::train {
@@ -98,8 +99,24 @@ void Optimization::update(size_t index, const LossTerms& terms) {
   clear_gradients(optimizer);
   backward(terms.gradients);
   const auto params = params_of(optimizer);
-  if (hook_) hook_(params);
-  if (index < vae_count_ && options_.grad_clip > 0) clip_gradient_norm(params, options_.grad_clip);
+  if (hook_) hook_(params);  // the gradients are ready
+  step(optimizer, params, index < vae_count_ ? options_.grad_clip : 0.0);
+}
+
+// clip -> step. Adam on the CPU: the clip factor goes into one fused pass
+// (train/fused_adam.h); otherwise the gradients are scaled, then step().
+void Optimization::step(torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& params,
+                        double clip) {
+  if (options_.fused_adam && fused_adam_applies(optimizer)) {
+    float scale = 1.0f;
+    if (clip > 0) {
+      auto t = gradient_clip_scale(params, clip);
+      if (t.defined()) scale = t.item<float>();
+    }
+    fused_adam_step(static_cast<torch::optim::Adam&>(optimizer), scale);
+    return;
+  }
+  if (clip > 0) clip_gradient_norm(params, clip);
   optimizer.step();
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/interrupt.h"
@@ -60,6 +61,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   s.log = core::logger("train");
   const auto& c = s.config;
   check_config(c);
+  core::select_blas_core(c.runtime.blas_core);  // may execute the tool again: before any work
   s.device = core::select_device(c.runtime.device, "runtime.device");
   s.pairs = models::parse_pairs(c.train.pairs, "train.pairs");
   s.eval_pair = models::parse_pair(c.eval.pair, "eval.pair");
@@ -67,9 +69,8 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   s.run_dir = std::make_unique<RunDirectory>(RunDirectoryOptions{s.options.run_dir, true, c.train.keep_last});
 
   const bool has_rgb = std::find(c.model.encoders.begin(), c.model.encoders.end(), "rgb") != c.model.encoders.end();
-  const auto threads = core::use_cores(has_rgb, c.runtime.threads);
-  s.log->info("device {}; threads: BLAS {} x torch {}{}", s.device.str(), threads.blas, threads.torch,
-              threads.openblas ? "" : " (no OpenBLAS loaded: install libopenblas0-pthread)");
+  core::use_cores(has_rgb, c.runtime.threads);
+  s.log->info("device {}", s.device.str());
   const bool images = s.eval_pair.from == Modality::kRgb || std::any_of(s.pairs.begin(), s.pairs.end(), reads_rgb);
   s.data = std::make_unique<BatchSource>(batch_source_options(c, images, s.device));
 

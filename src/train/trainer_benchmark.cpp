@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "hpe3d/core/error.h"
+#include "hpe3d/train/fused_adam.h"
 #include "hpe3d/train/losses.h"
 #include "hpe3d/train/metrics_log.h"
 #include "trainer_state.h"
@@ -69,7 +70,8 @@ BenchmarkResult Trainer::benchmark(int steps) {
         auto loss = torch::mse_loss(out.reconstruction, y) +
                     s.config.train.beta.max * kl_divergence(out.posterior.mu, out.posterior.logvar, y.size(1));
         loss.backward();
-        opt.step();
+        if (fused_adam_applies(opt)) fused_adam_step(static_cast<torch::optim::Adam&>(opt), 1.0f);  // as the trainer
+        else opt.step();
       }
     }
     (void)s.model->parameters()[0].sum().item<double>();  // wait for the device

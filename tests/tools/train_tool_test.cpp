@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/checkpoint.h"
 #include "test_util.h"
 
@@ -102,6 +103,37 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
     EXPECT_EQ(out.rfind("h36m-train: error: ", 0), 0u) << out;
   }
   EXPECT_FALSE(fs::exists(dir + "/out/experiment_000")) << "a sweep run trained before its grid was checked";
+}
+
+// runtime.blas_core names a core: the tool executes itself once with
+// OPENBLAS_CORETYPE, checks a GEMM and trains on those kernels. Prescott (SSE3)
+// runs on every x86-64 CPU, so the test can ask for it anywhere.
+TEST(TrainTool, ExecutesItselfOnceForTheRequestedBlasCoreAndKeepDisablesIt) {
+  const auto loaded = core::loaded_blas_core();
+  if (loaded.empty()) GTEST_SKIP() << "the BLAS is not OpenBLAS";
+  if (core::blas_core_class(loaded) == 0) GTEST_SKIP() << "OpenBLAS already runs " << loaded;
+  const auto env = core::read_blas_environment();
+  if (env.coretype || env.l2_size) GTEST_SKIP() << "OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE set here";
+  auto dir = test::temp_dir("train_blas_core");
+  auto config = prepare_run(dir, 1);
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string run = test::tool_path("h36m-train") + " --config " + config + " --max-steps 2 --output " + dir;
+  std::string out;
+  ASSERT_EQ(test::run_command("env -u HPE3D_BLAS_CORE " + run + "/a --set runtime.blas_core=Prescott", &out), 0)
+      << out;
+  EXPECT_EQ(count(out, "executing again with OPENBLAS_CORETYPE=Prescott"), 1u) << out;
+  EXPECT_EQ(count(out, "switched to OpenBLAS Prescott kernels"), 1u) << out;
+  EXPECT_EQ(count(out, "[core] BLAS: OpenBLAS Prescott kernels"), 1u) << out;
+  ASSERT_EQ(test::run_command("env -u HPE3D_BLAS_CORE " + run + "/b --set runtime.blas_core=keep", &out), 0) << out;
+  EXPECT_EQ(count(out, "executing again"), 0u) << out;
+  EXPECT_EQ(count(out, "[core] BLAS: OpenBLAS " + loaded + " kernels"), 1u) << out;
+  // The environment variable overrides the key.
+  ASSERT_EQ(test::run_command("HPE3D_BLAS_CORE=keep " + run + "/c --set runtime.blas_core=Prescott", &out), 0) << out;
+  EXPECT_EQ(count(out, "executing again"), 0u) << out;
 }
 
 }  // namespace

@@ -227,11 +227,17 @@ struct EvalConfig {
 struct RuntimeConfig {
   std::string device = "auto";
   int threads = 0;
+  std::string blas_core = "auto";
   template <class V>
   void visit(V& v) {
     v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
     v.field("threads", threads, "CPU threads (0: all cores, split between BLAS and torch per model)",
             Range{0, 4096});
+    v.field("blas_core", blas_core,
+            "OpenBLAS kernels: auto (the best the CPU runs: a tool executes itself again once with "
+            "OPENBLAS_CORETYPE if OpenBLAS chose weaker ones), keep, or a core name; HPE3D_BLAS_CORE overrides",
+            Choices{"auto", "keep", "Prescott", "Nehalem", "Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake",
+                    "SapphireRapids"});
   }
 };
 

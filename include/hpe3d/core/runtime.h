@@ -17,7 +17,8 @@ bool set_threads(int blas_threads, int torch_threads);
 
 // The split DESIGN.md 7 prescribes: GEMM-bound pose models give the cores to
 // BLAS (x 1 torch thread), convolution models (oneDNN) to torch (x 1 BLAS
-// thread). cores <= 0: all of them.
+// thread). cores <= 0: all of them. Logs the kernels and the split
+// ("[core] BLAS: OpenBLAS SkylakeX kernels, 2 threads x torch 1").
 struct ThreadSplit {
   int blas = 1, torch = 1;
   bool openblas = false;  // false: no OpenBLAS loaded, its count is ignored

@@ -9,11 +9,15 @@
 namespace hpe3d::models {
 
 // Linear -> BatchNorm1d -> ReLU -> Dropout. [B, in] -> [B, out]
+// In training on the CPU, BN -> ReLU -> Dropout run as one fused node
+// (models/bn_relu_dropout.h) unless `fused` is false (LibTorch's modules,
+// e.g. for comparison); evaluation always uses the modules.
 class LinearBlockImpl : public torch::nn::Module {
  public:
   LinearBlockImpl(int64_t in, int64_t out, double dropout);
   torch::Tensor forward(const torch::Tensor& x);
 
+  bool fused = true;
   torch::nn::Linear linear{nullptr};
   torch::nn::BatchNorm1d bn{nullptr};
   torch::nn::Dropout dropout{nullptr};

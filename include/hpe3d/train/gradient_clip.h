@@ -9,6 +9,10 @@
 
 namespace hpe3d::train {
 
+// The factor clip_grad_norm_ scales every gradient by: a 0-dim tensor on the
+// gradients' device (undefined when no parameter has a gradient).
+torch::Tensor gradient_clip_scale(const std::vector<torch::Tensor>& params, double max_norm);
+
 // Scales the gradients of `params` in place (parameters without one are skipped).
 void clip_gradient_norm(const std::vector<torch::Tensor>& params, double max_norm);
 

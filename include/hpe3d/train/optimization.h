@@ -33,6 +33,7 @@ struct OptimizationOptions {
   bool amp = false;         // CUDA autocast to bfloat16 around forward and backward
   LrScheduleOptions lr;     // the VAE optimisers' schedule; the critic keeps its learning rate
   double base_lr = 1e-3;
+  bool fused_adam = true;   // Adam on the CPU in one pass per parameter (train/fused_adam.h); false: step()
 };
 
 // An optimiser of `kind` adam | adamw | sgd over `params`; any other kind is a
@@ -85,6 +86,8 @@ class Optimization {
   torch::optim::Optimizer& optimizer(size_t index) { return *optimizers_.at(index); }
 
  private:
+  void step(torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& params, double clip);
+
   OptimizationOptions options_;
   LrSchedule lr_;
   std::vector<std::unique_ptr<torch::optim::Optimizer>> optimizers_;
