@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config
+  clang libclang-rt-14-dev   # libFuzzer harnesses and the sanitizer preset (scripts/fuzz.sh)
   # C++ libraries
   libtorch-dev            # LibTorch 1.13.1, CPU
   libopenblas0-pthread    # without it LibTorch uses the reference BLAS (4-8x slower)
@@ -16,6 +17,7 @@ packages=(
   libcli11-dev
   nlohmann-json3-dev      # metrics.jsonl, fixtures in tests
   libeigen3-dev
+  zlib1g-dev              # CRC-32 of checkpoints
   libopencv-dev           # PNG figures (h36m-eval --figure), image crops
   libgtest-dev libgmock-dev
   libbenchmark-dev

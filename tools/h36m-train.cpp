@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
       return sweep.interrupted ? core::kInterruptedExitCode : 0;
     }
     auto config = core::config_from_yaml<core::ExperimentConfig>(root, config_path, sets);
-    train::check_config(config, config_path);
+    std::string source = config_path;  // checks across keys may concern an override: name them too
+    for (const auto& s : sets) source += " + --set " + core::quote(s);
+    train::check_config(config, source);
     const std::string run_dir = output.empty() ? "runs/" + config.name : output;
     if (std::filesystem::exists(run_dir + "/checkpoints/last.pt") && benchmark_steps == 0)
       core::fail(run_dir, "holds a run already: continue it with --resume " + run_dir +

@@ -1,12 +1,50 @@
 #include "hpe3d/core/checkpoint.h"
 
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
+#include "hpe3d/core/logging.h"
 
 namespace hpe3d::core {
 namespace {
+
+// File layout: a 24-byte header, then the LibTorch archive.
+//   0  "HPE3DCK1"  magic (8 bytes)
+//   8  uint32      CRC-32 of the archive bytes (little endian)
+//  12  uint32      0
+//  16  uint64      length of the archive in bytes
+// Checkpoints written before the header are a bare archive (a zip: "PK").
+constexpr char kMagic[8] = {'H', 'P', 'E', '3', 'D', 'C', 'K', '1'};
+constexpr size_t kHeaderBytes = 24;
+
+uint32_t crc32_of(const uint8_t* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths: feed large buffers in 1 GB pieces.
+  for (size_t done = 0; done < size;) {
+    const size_t piece = std::min<size_t>(size - done, size_t{1} << 30);
+    crc = crc32(crc, data + done, static_cast<uInt>(piece));
+    done += piece;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+void put_le(uint8_t* out, uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+uint64_t get_le(const uint8_t* in, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) value |= static_cast<uint64_t>(in[i]) << (8 * i);
+  return value;
+}
 
 std::string shape_str(torch::IntArrayRef s) {
   std::string out = "[";
@@ -53,21 +91,73 @@ void CheckpointWriter::add_string(const std::string& name, const std::string& va
 
 void CheckpointWriter::save(const std::string& path) {
   const std::string tmp = path + ".tmp";
+  std::vector<uint8_t> bytes(kHeaderBytes);
   try {
-    archive_.save_to(tmp);
+    archive_.save_to([&bytes](const void* data, size_t size) -> size_t {
+      const auto* p = static_cast<const uint8_t*>(data);
+      bytes.insert(bytes.end(), p, p + size);
+      return size;
+    });
   } catch (const c10::Error& e) {
-    std::filesystem::remove(tmp);
-    fail(path, std::string("cannot write checkpoint: ") + e.what_without_backtrace());
+    fail(path, std::string("cannot serialise checkpoint: ") + e.what_without_backtrace());
+  }
+  const size_t length = bytes.size() - kHeaderBytes;
+  std::memcpy(bytes.data(), kMagic, sizeof(kMagic));
+  put_le(bytes.data() + 8, crc32_of(bytes.data() + kHeaderBytes, length), 4);
+  put_le(bytes.data() + 12, 0, 4);
+  put_le(bytes.data() + 16, length, 8);
+  bool written = false;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    written = out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())) &&
+              out.flush();
+  }
+  if (!written) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    fail(path, "cannot write checkpoint (disk full, or a file-size limit?): " + std::string(std::strerror(errno)) +
+                   "; the previous file, if any, is unchanged");
   }
   move_into_place(tmp, path);
 }
 
 CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
-  if (!std::filesystem::exists(path)) fail(path, "no such checkpoint");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, "no such checkpoint (or not a regular file)");
+  const auto size = static_cast<size_t>(std::filesystem::file_size(path, ec));
+  check_allocation(path, static_cast<double>(size), "reading the checkpoint");
+  std::vector<uint8_t> bytes(size);
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+      fail(path, "cannot read checkpoint");
+  }
+  load_bytes(bytes);
+}
+
+void CheckpointReader::load_bytes(const std::vector<uint8_t>& bytes) {
+  const char* data = reinterpret_cast<const char*>(bytes.data());
+  size_t size = bytes.size();
+  checksummed_ = size >= sizeof(kMagic) && std::memcmp(data, kMagic, sizeof(kMagic)) == 0;
+  if (checksummed_) {
+    if (size < kHeaderBytes) fail(path_, "corrupted checkpoint: truncated header");
+    const uint64_t length = get_le(bytes.data() + 16, 8);
+    if (length != size - kHeaderBytes)
+      fail(path_, "corrupted checkpoint: holds " + std::to_string(size - kHeaderBytes) + " bytes of content, its " +
+                      "header says " + std::to_string(length) + " (truncated?)");
+    if (crc32_of(bytes.data() + kHeaderBytes, length) != get_le(bytes.data() + 8, 4))
+      fail(path_, "corrupted checkpoint: the content does not match its CRC-32 checksum");
+    data += kHeaderBytes;
+    size -= kHeaderBytes;
+  } else if (size >= 2 && data[0] == 'P' && data[1] == 'K') {
+    logger("core")->info("{}: written before checkpoints carried a checksum: loaded unverified", path_);
+  } else {
+    fail(path_, "not an hpe3d checkpoint (no HPE3DCK1 header)");
+  }
   try {
-    archive_.load_from(path);
-  } catch (const c10::Error&) {
-    fail(path, "not a readable hpe3d checkpoint (truncated or another format?)");
+    archive_.load_from(data, size);
+  } catch (const std::exception&) {  // c10::Error, and torch::jit::ErrorReport from a malformed archive
+    fail(path_, "not a readable hpe3d checkpoint (truncated or another format?)");
   }
 }
 
@@ -90,6 +180,8 @@ void CheckpointReader::load_module(const std::string& name, torch::nn::Module& m
     } else if (stored.sizes() != target.sizes()) {
       problems.push_back(key + " is " + shape_str(stored.sizes()) + ", model has " +
                          shape_str(target.sizes()));
+    } else if (stored.is_floating_point() && !torch::isfinite(stored).all().item<bool>()) {
+      problems.push_back(key + " holds NaN or Inf");
     } else {
       copies.emplace_back(target, stored);
     }
@@ -100,7 +192,8 @@ void CheckpointReader::load_module(const std::string& name, torch::nn::Module& m
     std::string list;
     for (size_t i = 0; i < problems.size() && i < 8; ++i) list += (i ? "; " : "") + problems[i];
     if (problems.size() > 8) list += "; and " + std::to_string(problems.size() - 8) + " more";
-    fail(path_, name + " does not match the model (a checkpoint of another model shape?): " + list);
+    fail(path_, name + " does not match the model (a checkpoint of another model shape, or non-finite weights): " +
+                    list);
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, stored] : copies) target.copy_(stored);

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sched.h>
+#include <signal.h>
 
 #include <torch/torch.h>
 
@@ -17,6 +18,9 @@ void init_process() {
   constexpr int kThreshold = 256 * 1024 * 1024;
   mallopt(M_MMAP_THRESHOLD, kThreshold);
   mallopt(M_TRIM_THRESHOLD, kThreshold);
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as a
+  // write error naming the file, instead of killing the process mid-save.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 int cpu_cores() {
@@ -37,7 +41,9 @@ bool set_threads(int blas_threads, int torch_threads) {
 }
 
 ThreadSplit use_cores(bool conv_model, int cores) {
-  if (cores <= 0) cores = cpu_cores();
+  // More threads than cores only slows a run; thousands of them (each with
+  // an OpenBLAS buffer) exhaust memory before the first step.
+  if (cores <= 0 || cores > cpu_cores()) cores = cpu_cores();
   ThreadSplit split{conv_model ? 1 : cores, conv_model ? cores : 1};
   split.openblas = set_threads(split.blas, split.torch);
   if (split.openblas)

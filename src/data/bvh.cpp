@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,7 @@ namespace {
 // No motion capture holds a coordinate or angle this large: such a value is a
 // corrupt file, not a pose.
 constexpr double kAbsurd = 1e6;
+constexpr int kMaxDepth = 1000;
 
 struct Token {
   std::string text;
@@ -76,12 +78,12 @@ class Parser {
     tokens_ = &tokens;
     eof_line_ = motion_line;
     const Token& first = next();
-    if (first.text != "HIERARCHY") error(first.line, "expected HIERARCHY, got '" + first.text + "'");
+    if (first.text != "HIERARCHY") error(first.line, "expected HIERARCHY, got " + core::quote(first.text));
     const Token& root = next();
-    if (root.text != "ROOT") error(root.line, "expected ROOT, got '" + root.text + "'");
+    if (root.text != "ROOT") error(root.line, "expected ROOT, got " + core::quote(root.text));
     joint(-1, root.line);
     if (pos_ < tokens.size())
-      error(tokens[pos_].line, "unexpected '" + tokens[pos_].text + "' after the ROOT joint (only one ROOT is supported)");
+      error(tokens[pos_].line, "unexpected " + core::quote(tokens[pos_].text) + " after the ROOT joint (only one ROOT is supported)");
   }
 
   int num_channels() const { return num_channels_; }
@@ -94,15 +96,15 @@ class Parser {
 
   void expect(const std::string& word) {
     const Token& t = next();
-    if (t.text != word) error(t.line, "expected '" + word + "', got '" + t.text + "'");
+    if (t.text != word) error(t.line, "expected '" + word + "', got " + core::quote(t.text));
   }
 
   double number(const Token& t) {
     char* end = nullptr;
     double v = std::strtod(t.text.c_str(), &end);
     if (end == t.text.c_str() || *end != '\0' || !std::isfinite(v))
-      error(t.line, "expected a number, got '" + t.text + "'");
-    if (std::abs(v) > kAbsurd) error(t.line, "absurd value '" + t.text + "' (|x| > 1e6)");
+      error(t.line, "expected a number, got " + core::quote(t.text));
+    if (std::abs(v) > kAbsurd) error(t.line, "absurd value " + core::quote(t.text) + " (|x| > 1e6)");
     return v;
   }
 
@@ -124,18 +126,21 @@ class Parser {
     return o;
   }
 
-  void joint(int parent, int keyword_line) {
+  void joint(int parent, int keyword_line, int depth = 0) {
+    // Skeletons are a few dozen joints deep; the bound keeps a hostile file
+    // from overflowing the stack of this recursive descent.
+    if (depth > kMaxDepth) error(keyword_line, "joints nested deeper than " + std::to_string(kMaxDepth) + " levels");
     BvhJoint j;
     j.name = name_after(keyword_line);
     j.parent = parent;
     expect("{");
     j.offset = offset();
     const Token& ch = next();
-    if (ch.text != "CHANNELS") error(ch.line, "expected CHANNELS for joint '" + j.name + "', got '" + ch.text + "'");
+    if (ch.text != "CHANNELS") error(ch.line, "expected CHANNELS for joint " + core::quote(j.name) + ", got " + core::quote(ch.text));
     const Token& count_token = next();
     double count = number(count_token);
     if (count < 0 || count > 6 || count != std::floor(count))
-      error(count_token.line, "bad CHANNELS count '" + count_token.text + "' for joint '" + j.name + "'");
+      error(count_token.line, "bad CHANNELS count " + core::quote(count_token.text) + " for joint " + core::quote(j.name));
     for (int c = 0; c < static_cast<int>(count); ++c) {
       const Token& t = next();
       j.channels.push_back(channel(t, j.name));
@@ -149,7 +154,7 @@ class Parser {
       const Token& t = next();
       if (t.text == "}") return;
       if (t.text == "JOINT") {
-        joint(index, t.line);
+        joint(index, t.line, depth + 1);
       } else if (t.text == "End") {
         expect("Site");
         expect("{");
@@ -162,8 +167,8 @@ class Parser {
         expect("}");
         clip_.joints.push_back(std::move(end));
       } else {
-        error(t.line, "expected JOINT, End Site or '}' in joint '" + clip_.joints[index].name +
-                          "', got '" + t.text + "'");
+        error(t.line, "expected JOINT, End Site or '}' in joint " + core::quote(clip_.joints[index].name) +
+                          ", got " + core::quote(t.text));
       }
     }
   }
@@ -175,7 +180,7 @@ class Parser {
         {"Yrotation", BvhChannel::kYrotation}, {"Zrotation", BvhChannel::kZrotation}};
     for (const auto& [n, c] : names)
       if (t.text == n) return c;
-    error(t.line, "unknown channel '" + t.text + "' in joint '" + joint_name + "'");
+    error(t.line, "unknown channel " + core::quote(t.text) + " in joint " + core::quote(joint_name));
   }
 
   std::string path_;
@@ -219,10 +224,14 @@ int BvhClip::joint_index(const std::string& joint_name) const {
 }
 
 BvhClip parse_bvh(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) core::fail(path, "cannot open BVH file (no such regular file)");
   std::ifstream in(path, std::ios::binary);
   if (!in) core::fail(path, "cannot open BVH file");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_bvh_text(text, path);
+}
 
+BvhClip parse_bvh_text(const std::string& text, const std::string& path) {
   BvhClip clip;
   clip.path = path;
   clip.name = path.substr(path.find_last_of('/') + 1);
@@ -257,25 +266,33 @@ BvhClip parse_bvh(const std::string& path) {
   li = next_nonblank(li + 1);
   if (li == lines.size()) parser.error(last_line, "truncated MOTION section: expected 'Frames:'");
   auto words = split_words(lines[li]);
-  if (words[0].rfind("Frames", 0) != 0) parser.error(lines[li].number, "expected 'Frames:', got '" + words[0] + "'");
+  if (words[0].rfind("Frames", 0) != 0) parser.error(lines[li].number, "expected 'Frames:', got " + core::quote(words[0]));
   const std::string frames_text = value_after_colon(words);
   char* end = nullptr;
   const long declared = std::strtol(frames_text.c_str(), &end, 10);
   if (frames_text.empty() || *end != '\0' || declared < 1)
-    parser.error(lines[li].number, "bad frame count '" + frames_text + "'");
+    parser.error(lines[li].number, "bad frame count " + core::quote(frames_text));
 
   li = next_nonblank(li + 1);
   if (li == lines.size()) parser.error(last_line, "truncated MOTION section: expected 'Frame Time:'");
   words = split_words(lines[li]);
   if (words.size() < 2 || words[0] != "Frame" || words[1].rfind("Time", 0) != 0)
-    parser.error(lines[li].number, "expected 'Frame Time:', got '" + words[0] + "'");
+    parser.error(lines[li].number, "expected 'Frame Time:', got " + core::quote(words[0]));
   const std::string time_text = value_after_colon(words);
   const double frame_time = std::strtod(time_text.c_str(), &end);
   if (time_text.empty() || *end != '\0' || !(frame_time > 0) || !std::isfinite(frame_time))
-    parser.error(lines[li].number, "bad frame time '" + time_text + "'");
-  if (frame_time < 1e-5 || frame_time > 10.0)
-    parser.error(lines[li].number, "implausible frame time '" + time_text + "' s (expected 1e-5 to 10 s per frame)");
+    parser.error(lines[li].number, "bad frame time " + core::quote(time_text));
+  if (frame_time < 1e-4 || frame_time > 1.0)
+    parser.error(lines[li].number, "implausible frame time " + core::quote(time_text) +
+                                       " s (expected 1e-4 to 1 s per frame)");
   clip.frame_time = frame_time;
+
+  // The declared count is checked against the lines present before anything is allocated for it.
+  int64_t frame_lines = 0;
+  for (size_t i = li + 1; i < lines.size(); ++i) frame_lines += blank(lines[i]) ? 0 : 1;
+  if (declared > frame_lines)
+    parser.error(last_line, "truncated MOTION block: 'Frames: " + std::to_string(declared) + "' declared, " +
+                                std::to_string(frame_lines) + " frame lines found");
 
   // Frame lines: plain strtod over the file buffer (433k values in 01_03).
   clip.motion = torch::empty({declared, num_channels}, torch::kFloat64);
@@ -296,15 +313,15 @@ BvhClip parse_bvh(const std::string& path) {
       if (q == p || (q < line.end && !is_space(*q)) || q > line.end) {
         const char* w = p;
         while (w < line.end && !is_space(*w)) ++w;
-        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is not a number: '" +
-                                      std::string(p, w) + "'");
+        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is not a number: " +
+                                      core::quote(std::string(p, w)));
       }
       if (!std::isfinite(v))
-        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is not finite: '" +
-                                      std::string(p, static_cast<const char*>(q)) + "'");
+        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is not finite: " +
+                                      core::quote(std::string(p, static_cast<const char*>(q))));
       if (std::abs(v) > kAbsurd)
-        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is absurd: '" +
-                                      std::string(p, static_cast<const char*>(q)) + "' (|x| > 1e6)");
+        parser.error(line.number, "channel value " + std::to_string(row.size() + 1) + " is absurd: " +
+                                      core::quote(std::string(p, static_cast<const char*>(q))) + " (|x| > 1e6)");
       row.push_back(v);
       p = q;
     }

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include <fmt/format.h>
+
 #include "hpe3d/core/error.h"
 
 namespace hpe3d::data {
@@ -47,6 +49,15 @@ hid_t native_type(torch::ScalarType dtype) {
 
 std::vector<hsize_t> to_hsize(const std::vector<int64_t>& v) {
   return std::vector<hsize_t>(v.begin(), v.end());
+}
+
+// Why H5Dread failed: a filtered dataset (checksum, compression) whose chunks
+// do not decode is corrupted; an unfiltered one most likely ends early.
+std::string read_failure(hid_t dataset_id) {
+  Handle dcpl(H5Dget_create_plist(dataset_id), H5Pclose);
+  if (dcpl.ok() && H5Pget_nfilters(dcpl.get()) > 0)
+    return "read failed: stored chunks fail their checksum or do not decompress (file corrupted)";
+  return "read failed (file truncated?)";
 }
 
 }  // namespace
@@ -120,6 +131,19 @@ std::vector<std::string> H5File::list(const std::string& group) const {
   return names;
 }
 
+void H5File::check_stored_bytes(int64_t dataset_id, const std::string& dataset, const std::vector<int64_t>& dims) const {
+  Handle dcpl(H5Dget_create_plist(dataset_id), H5Pclose);
+  if (!dcpl.ok() || H5Pget_nfilters(dcpl.get()) > 0) return;  // compressed: no size to expect
+  Handle ftype(H5Dget_type(dataset_id), H5Tclose);
+  double declared = static_cast<double>(H5Tget_size(ftype.get()));
+  for (int64_t s : dims) declared *= static_cast<double>(s);
+  const double stored = static_cast<double>(H5Dget_storage_size(dataset_id));
+  if (stored < declared)
+    fail(dataset, fmt::format("declares {} rows ({:.0f} bytes) but the file stores {:.0f} bytes of it (truncated "
+                              "or never written)",
+                              dims.empty() ? 1 : dims[0], declared, stored));
+}
+
 int64_t H5File::open_dataset(const std::string& dataset) const {
   if (!exists(dataset)) fail(dataset, "dataset is missing");
   hid_t d = H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT);
@@ -134,6 +158,25 @@ std::vector<int64_t> H5File::shape(const std::string& dataset) const {
   std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+H5File::ValueClass H5File::value_class(const std::string& dataset) const {
+  Handle d(open_dataset(dataset), H5Dclose);
+  Handle ftype(H5Dget_type(d.get()), H5Tclose);
+  switch (H5Tget_class(ftype.get())) {
+    case H5T_INTEGER: return ValueClass::kInteger;
+    case H5T_FLOAT: return ValueClass::kFloat;
+    case H5T_STRING: return ValueClass::kString;
+    default: return ValueClass::kOther;
+  }
+}
+
+void H5File::require_class(const std::string& dataset, ValueClass expected) const {
+  static const char* const names[] = {"integer", "floating-point", "string", "other"};
+  const ValueClass got = value_class(dataset);
+  if (got != expected)
+    fail(dataset, std::string("expected ") + names[static_cast<int>(expected)] + " values, got " +
+                      names[static_cast<int>(got)] + " values");
 }
 
 torch::Tensor H5File::read(const std::string& dataset, torch::ScalarType dtype) const {
@@ -151,7 +194,7 @@ torch::Tensor H5File::read_rows(const std::string& dataset, torch::ScalarType dt
   if (dims.empty()) {  // scalar
     auto out = torch::empty({}, torch::TensorOptions().dtype(dtype));
     if (H5Dread(d.get(), native_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data_ptr()) < 0)
-      fail(dataset, "read failed (file truncated?)");
+      fail(dataset, read_failure(d.get()));
     return out;
   }
   if (start < 0 || count < 0 || start + count > dims[0])
@@ -159,6 +202,11 @@ torch::Tensor H5File::read_rows(const std::string& dataset, torch::ScalarType dt
                       ") out of range (" + std::to_string(dims[0]) + " rows)");
   std::vector<int64_t> out_shape = dims;
   out_shape[0] = count;
+  double elements = 1;
+  for (int64_t s : out_shape) elements *= static_cast<double>(s);
+  core::check_allocation(path_ + ": " + dataset, elements * static_cast<double>(torch::elementSize(dtype)),
+                         "reading it");
+  check_stored_bytes(d.get(), dataset, dims);
   auto out = torch::empty(out_shape, torch::TensorOptions().dtype(dtype));
   if (count == 0) return out;
   Handle fspace(H5Dget_space(d.get()), H5Sclose);
@@ -168,7 +216,7 @@ torch::Tensor H5File::read_rows(const std::string& dataset, torch::ScalarType dt
   Handle mspace(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), H5Sclose);
   if (H5Dread(d.get(), native_type(dtype), mspace.get(), fspace.get(), H5P_DEFAULT,
               out.data_ptr()) < 0)
-    fail(dataset, "read failed (file truncated?)");
+    fail(dataset, read_failure(d.get()));
   return out;
 }
 

@@ -11,6 +11,10 @@ namespace hpe3d::data {
 namespace {
 
 constexpr int64_t kChunkRows = 4096;
+// Human3.6M's four cameras: ids 1..4.
+constexpr int64_t kMaxCamera = 4;
+// |x| of a pose coordinate no person reaches (mm) and no frame holds (px).
+constexpr float kAbsurdCoordinate = 1e5f;
 const char* const kLabels[] = {"/subject", "/action", "/subaction", "/camera", "/frame"};
 
 torch::Tensor PoseBatch::*label_member(int i) {
@@ -118,18 +122,30 @@ void write_cameras(H5File& file, const geometry::CameraSet& cameras) {
 geometry::CameraSet read_cameras(const H5File& file) {
   std::vector<geometry::Camera> cams;
   if (!file.exists("/cameras")) return geometry::CameraSet(cams);
+  // Group names come from the file: quoted in messages, parsed strictly.
+  auto id = [&](const std::string& name, size_t skip, const std::string& group) {
+    const std::string digits = name.substr(std::min(skip, name.size()));
+    if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+      core::fail(file.path() + ": " + group, "expected " + std::string(skip ? "S<subject>" : "<camera index>") +
+                                                 " groups, got " + core::quote(name));
+    return std::stoi(digits);
+  };
   for (const auto& s : file.list("/cameras")) {
-    if (s.size() < 2 || s[0] != 'S') core::fail(file.path() + ": /cameras/" + s, "expected S<subject>");
+    if (s.empty() || s[0] != 'S') id(s, 1, "/cameras");
+    const int subject = id(s, 1, "/cameras");
     for (const auto& idx : file.list("/cameras/" + s)) {
       const std::string g = "/cameras/" + s + "/" + idx;
       geometry::Camera c;
-      c.subject = std::stoi(s.substr(1));
-      c.index = std::stoi(idx);
+      c.subject = subject;
+      c.index = id(idx, 0, "/cameras/" + s);
       auto copy = [&](const std::string& name, auto& dst) {
+        file.require_class(g + "/" + name, H5File::ValueClass::kFloat);
         auto t = file.read(g + "/" + name, torch::kFloat64).contiguous();
         if (t.numel() != static_cast<int64_t>(dst.size()))
           core::fail(file.path() + ": " + g + "/" + name,
                      "expected " + std::to_string(dst.size()) + " values");
+        if (!torch::isfinite(t).all().item<bool>())
+          core::fail(file.path() + ": " + g + "/" + name, "holds NaN or Inf");
         std::copy(t.data_ptr<double>(), t.data_ptr<double>() + t.numel(), dst.begin());
       };
       copy("R", c.R);
@@ -141,6 +157,9 @@ geometry::CameraSet read_cameras(const H5File& file) {
       c.name = file.read_string_attribute(g, "name");
       c.width = static_cast<int>(file.read_int_attribute(g, "width"));
       c.height = static_cast<int>(file.read_int_attribute(g, "height"));
+      if (!(c.f[0] > 0 && c.f[1] > 0)) core::fail(file.path() + ": " + g + "/f", "focal lengths must be > 0");
+      if (c.width <= 0 || c.height <= 0 || c.width > 100000 || c.height > 100000)
+        core::fail(file.path() + ": " + g, "frame size must be 1 to 100000 px");
       cams.push_back(c);
     }
   }
@@ -166,11 +185,23 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
   if (!f.exists(input_2d))
     core::fail(path + ": " + input_2d, "no such dataset (data.input_2d: " + options.input_2d + ")");
   check_shape(f, input_2d, {geometry::kNumJoints, 2}, n);
+  for (const std::string& name : {std::string("/pose3d"), std::string("/pose2d"), input_2d})
+    f.require_class(name, H5File::ValueClass::kFloat);
+  core::check_allocation(path, static_cast<double>(n) * (geometry::kNumJoints * 5 * 4 + 5 * 4 + 8),
+                         std::to_string(n) + " samples");
 
   PoseData data;
   for (int i = 0; i < 5; ++i) {
     check_shape(f, kLabels[i], {}, n);
+    f.require_class(kLabels[i], H5File::ValueClass::kInteger);
     data.*label_member(i) = f.read(kLabels[i], torch::kInt32);
+  }
+  if (n > 0) {
+    const int64_t lo = data.camera.min().item<int64_t>(), hi = data.camera.max().item<int64_t>();
+    if (lo < 1 || hi > kMaxCamera)
+      core::fail(path + ": /camera", "camera ids must be 1.." + std::to_string(kMaxCamera) + ", found " +
+                                         std::to_string(lo) + ".." + std::to_string(hi));
+    if (data.subject.min().item<int64_t>() < 0) core::fail(path + ": /subject", "subject ids must be >= 0");
   }
   auto rows = select_rows(data, options);
   const bool all_rows = rows.numel() == n;
@@ -187,7 +218,14 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
       core::fail(path + ": " + name, std::to_string(bad.numel()) +
                                          " samples hold NaN or Inf values (first at row " +
                                          std::to_string(rows[bad[0][0].item<int64_t>()].item<int64_t>()) + ")");
+    auto absurd = (t.abs() >= kAbsurdCoordinate).flatten(1).any(1).nonzero();
+    if (absurd.numel() > 0)
+      core::fail(path + ": " + name,
+                 std::to_string(absurd.numel()) + " samples hold a coordinate beyond 1e5 (" +
+                     (name == "/pose3d" ? "mm" : "px") + ": not a human pose; first at row " +
+                     std::to_string(rows[absurd[0][0].item<int64_t>()].item<int64_t>()) + ")");
   }
+  f.require_class("/action_names", H5File::ValueClass::kString);
   data.action_names = f.read_strings("/action_names");
   if (data.size() > 0) {
     int64_t lo = data.action.min().item<int64_t>(), hi = data.action.max().item<int64_t>();
@@ -196,9 +234,20 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
                                          std::to_string(data.action_names.size()) + " names), found " +
                                          std::to_string(lo) + ".." + std::to_string(hi));
   }
+  if (!f.exists("/cameras")) core::fail(path + ": /cameras", "group is missing (the calibrations of the cameras)");
   data.cameras = read_cameras(f);
+  {
+    auto sub = data.subject.accessor<int32_t, 1>();
+    auto cam = data.camera.accessor<int32_t, 1>();
+    for (int64_t i = 0; i < data.size(); ++i)
+      if ((i == 0 || sub[i] != sub[i - 1] || cam[i] != cam[i - 1]) && !data.cameras.has(sub[i], cam[i]))
+        core::fail(path + ": /cameras", "no calibration for subject " + std::to_string(sub[i]) + ", camera " +
+                                            std::to_string(cam[i]) + " (row " +
+                                            std::to_string(rows[i].item<int64_t>()) + ")");
+  }
   data.source = f.has_attribute("/", "source") ? f.read_string_attribute("/", "source") : "";
   if (f.exists("/image")) {
+    f.require_class("/image", H5File::ValueClass::kString);
     auto all = f.read_strings("/image");
     if (static_cast<int64_t>(all.size()) != n) check_shape(f, "/image", {}, n);
     auto r = rows.accessor<int64_t, 1>();
@@ -206,6 +255,7 @@ PoseData read_pose_file(const std::string& path, const ReadOptions& options) {
   }
   if (f.exists("/bbox")) {
     check_shape(f, "/bbox", {4}, n);
+    f.require_class("/bbox", H5File::ValueClass::kFloat);
     data.bbox = take(f.read("/bbox", torch::kFloat32));
   }
   return data;

@@ -149,8 +149,12 @@ EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& 
     auto shape = f.shape(name);
     if (shape.size() != 3 || shape[1] != geometry::kNumJoints || shape[2] != 3)
       core::fail(path + ": " + name, "expected shape (N, 17, 3)");
+    if (shape[0] == 0) core::fail(path + ": " + name, "holds no poses");
+    f.require_class(name, data::H5File::ValueClass::kFloat);
     auto t = f.read(name, torch::kFloat64);
     if (!torch::isfinite(t).all().item<bool>()) core::fail(path + ": " + name, "holds NaN or Inf values");
+    if ((t.abs() >= 1e5).any().item<bool>())
+      core::fail(path + ": " + name, "holds a coordinate beyond 1e5 mm (not a human pose)");
     return t;
   };
   auto pred = check_poses("/pred3d");
@@ -162,6 +166,7 @@ EvalReport evaluate_prediction_file(const std::string& path, const EvalOptions& 
     if (!f.exists(name)) return torch::zeros({n}, torch::kLong);
     auto shape = f.shape(name);
     if (shape != std::vector<int64_t>{n}) core::fail(path + ": " + name, "expected shape (" + std::to_string(n) + ")");
+    f.require_class(name, data::H5File::ValueClass::kInteger);
     return f.read(name, torch::kInt64);
   };
   auto actions = labels("/action");

@@ -12,8 +12,26 @@ namespace hpe3d::train {
 
 RunDirectory::RunDirectory(RunDirectoryOptions options) : options_(std::move(options)) {
   if (!options_.writes) return;
-  std::filesystem::create_directories(checkpoint_dir());
+  namespace fs = std::filesystem;
+  for (const auto& p : {options_.path, checkpoint_dir(), options_.path + "/train.log", options_.path + "/config.yaml",
+                        options_.path + "/metrics.jsonl"})
+    if (!fs::exists(p)) created_.push_back(p);
+  fs::create_directories(checkpoint_dir());
+  for (const auto& dir : {options_.path, checkpoint_dir()})
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_regular_file() && entry.path().extension() == ".tmp") {
+        core::logger("train")->warn("removing {}: left by an interrupted save", entry.path().string());
+        fs::remove(entry.path());
+      }
   core::add_log_file(options_.path + "/train.log");
+}
+
+RunDirectory::~RunDirectory() {
+  std::error_code ec;
+  if (!options_.writes || std::filesystem::exists(last(), ec)) return;
+  metrics_.reset();
+  // train.log's sink stays open on the unlinked file: nothing reaches the disk.
+  for (auto it = created_.rbegin(); it != created_.rend(); ++it) std::filesystem::remove_all(*it, ec);
 }
 
 void RunDirectory::write_config(const core::ExperimentConfig& config) {

@@ -16,11 +16,31 @@ namespace hpe3d::train {
 
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file) {
   if (!sweep.IsMap() || sweep.size() == 0) core::fail(file + ": sweep", "expected a mapping of key.path: [values]");
+  // The size of the grid is known, and checked, before any of it is built.
+  int64_t max_runs = kDefaultMaxRuns;
+  double runs = 1;
+  std::string factors;
+  for (const auto& kv : sweep) {
+    const std::string key = kv.first.Scalar();
+    if (key == kMaxRunsKey) {
+      max_runs = core::detail::convert<int64_t>(kv.second, file + ": sweep." + key);
+      core::detail::check(max_runs, core::Range{1, 1e6}, file + ": sweep." + key);
+      continue;
+    }
+    if (!kv.second.IsSequence() || kv.second.size() == 0)
+      core::fail(file + ": sweep." + core::quote(key), "expected a non-empty list of values");
+    runs *= static_cast<double>(kv.second.size());
+    factors += (factors.empty() ? "" : " x ") + std::to_string(kv.second.size());
+  }
+  if (factors.empty()) core::fail(file + ": sweep", "expected at least one key.path: [values]");
+  if (runs > static_cast<double>(max_runs))
+    core::fail(file + ": sweep", fmt::format("{:.0f} runs ({}) exceed sweep.max_runs ({}): raise max_runs in the "
+                                             "sweep block to run them all",
+                                             runs, factors, max_runs));
   std::vector<std::vector<std::string>> grid{{}};
   for (const auto& kv : sweep) {
     const std::string key = kv.first.Scalar();
-    if (!kv.second.IsSequence() || kv.second.size() == 0)
-      core::fail(file + ": sweep." + key, "expected a non-empty list of values");
+    if (key == kMaxRunsKey) continue;
     std::vector<std::vector<std::string>> next;
     for (const auto& partial : grid) {
       for (const auto& value : kv.second) {
@@ -70,7 +90,8 @@ SweepResult run_sweep(const SweepOptions& options) {
 
   std::ostringstream md, csv;
   std::vector<std::string> keys;
-  for (const auto& kv : sweep) keys.push_back(kv.first.Scalar());
+  for (const auto& kv : sweep)
+    if (kv.first.Scalar() != kMaxRunsKey) keys.push_back(kv.first.Scalar());
   md << "| run | " << fmt::format("{}", fmt::join(keys, " | "))
      << " | best val MPJPE (mm) | best epoch | time (s) |\n|---|";
   for (size_t k = 0; k < keys.size(); ++k) md << "---|";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -43,7 +44,9 @@ void check_finite(const LossTerms& terms, int64_t step, const models::Pair& pair
   for (const auto& [name, value] : terms.logged)
     if (!std::isfinite(value.item<double>()))
       throw NonFiniteLoss("non-finite loss at step " + std::to_string(step) + " (pair " + pair.name() + ", term " +
-                          name + "); last good state is " + last_pt);
+                          name + "); " +
+                          (std::filesystem::exists(last_pt) ? "last good state is " + last_pt
+                                                            : std::string("no checkpoint was saved before it")));
 }
 
 // One epoch's running loss sums: the window since the last step record, and the epoch.

@@ -1,7 +1,13 @@
 #include "hpe3d/core/checkpoint.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +85,144 @@ TEST(Checkpoint, OtherModelShapeIsAClearError) {
   EXPECT_THROW(CheckpointReader(dir + "/none.pt"), InputError);
   std::ofstream(dir + "/junk.pt") << "not a checkpoint";
   EXPECT_THROW(CheckpointReader(dir + "/junk.pt"), InputError);
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// Every bit of a checkpoint is covered by its CRC: a flipped bit anywhere in
+// the content, a cut file and a stretched file are refused by name.
+TEST(Checkpoint, CorruptedFilesAreRefusedByName) {
+  auto dir = test::temp_dir("checkpoint_crc");
+  auto a = make_net(8);
+  CheckpointWriter w;
+  w.add_module("model", *a);
+  w.add_int("step", 3);
+  w.save(dir + "/a.pt");
+  EXPECT_TRUE(CheckpointReader(dir + "/a.pt").checksummed());
+  std::string bytes;
+  {
+    std::ifstream in(dir + "/a.pt", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 1000u);
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << content;
+    return dir + "/" + name;
+  };
+  for (size_t offset : {size_t{30}, bytes.size() / 2, bytes.size() - 30}) {
+    std::string flipped = bytes;
+    flipped[offset] = static_cast<char>(flipped[offset] ^ 0x10);
+    const auto path = write("flipped.pt", flipped);
+    EXPECT_EQ(error_of([&] { CheckpointReader{path}; }),
+              path + ": corrupted checkpoint: the content does not match its CRC-32 checksum")
+        << "bit flipped at " << offset;
+  }
+  auto path = write("cut.pt", bytes.substr(0, bytes.size() - 100));
+  EXPECT_NE(error_of([&] { CheckpointReader{path}; }).find("cut.pt: corrupted checkpoint: holds"), std::string::npos);
+  path = write("short.pt", bytes.substr(0, 12));
+  EXPECT_EQ(error_of([&] { CheckpointReader{path}; }), path + ": corrupted checkpoint: truncated header");
+  path = write("junk.pt", "\x01\x02junk\n");
+  EXPECT_EQ(error_of([&] { CheckpointReader{path}; }), path + ": not an hpe3d checkpoint (no HPE3DCK1 header)");
+  EXPECT_NE(error_of([&] { CheckpointReader{dir}; }).find("not a regular file"), std::string::npos);
+}
+
+// Found by checkpoint_fuzz: a pre-checksum archive whose TorchScript type
+// text is malformed made LibTorch throw torch::jit::ErrorReport, which is no
+// c10::Error and escaped the reader.
+TEST(Checkpoint, AMalformedArchiveWithoutChecksumIsAnInputError) {
+  const std::string path = std::string(HPE3D_SOURCE_DIR) + "/fuzz/regressions/checkpoint/jit_error_report.bin";
+  EXPECT_EQ(error_of([&] { CheckpointReader{path}; }),
+            path + ": not a readable hpe3d checkpoint (truncated or another format?)");
+}
+
+// A checkpoint written before checksums (a bare LibTorch archive) still loads.
+TEST(Checkpoint, FilesWithoutChecksumLoadWithALogLine) {
+  auto dir = test::temp_dir("checkpoint_legacy");
+  torch::manual_seed(3);
+  auto a = make_net(8);
+  torch::serialize::OutputArchive archive, sub;
+  for (const auto& p : a->named_parameters()) sub.write(p.key(), p.value().detach());
+  for (const auto& b : a->named_buffers()) sub.write(b.key(), b.value(), true);
+  archive.write("model", sub);
+  archive.write("step", torch::tensor(int64_t{5}));
+  archive.save_to(dir + "/old.pt");
+  testing::internal::CaptureStderr();
+  CheckpointReader r(dir + "/old.pt");
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(r.checksummed());
+  EXPECT_NE(log.find("old.pt: written before checkpoints carried a checksum: loaded unverified"), std::string::npos)
+      << log;
+  auto b = make_net(8);
+  r.load_module("model", *b);
+  EXPECT_EQ(r.get_int("step"), 5);
+  for (size_t i = 0; i < a->parameters().size(); ++i) EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
+}
+
+TEST(Checkpoint, NonFiniteWeightsAreRefused) {
+  auto dir = test::temp_dir("checkpoint_nan");
+  auto a = make_net(8);
+  {
+    torch::NoGradGuard no_grad;
+    a->parameters()[2][1] = std::numeric_limits<float>::infinity();
+  }
+  CheckpointWriter w;
+  w.add_module("model", *a);
+  w.save(dir + "/inf.pt");
+  auto b = make_net(8);
+  const auto before = b->parameters()[0].clone();
+  CheckpointReader r(dir + "/inf.pt");
+  EXPECT_NE(error_of([&] { r.load_module("model", *b); }).find("inf.pt: model does not match the model"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { r.load_module("model", *b); }).find("holds NaN or Inf"), std::string::npos);
+  EXPECT_TRUE(torch::equal(b->parameters()[0], before)) << "a refused load changed the model";
+}
+
+// Disk full while saving: a clear error naming the file, the previous
+// checkpoint intact, no .tmp left. The limit (ulimit -f) applies in a child
+// process, which reports through its exit code.
+TEST(Checkpoint, DiskFullKeepsThePreviousFile) {
+  auto dir = test::temp_dir("checkpoint_full");
+  const std::string path = dir + "/last.pt";
+  auto small = make_net(4);
+  CheckpointWriter first;
+  first.add_module("model", *small);
+  first.save(path);
+  const auto before = std::filesystem::file_size(path);
+  auto big = make_net(16384);  // ~450 kB of weights, over the limit; built before the fork (no threads after it)
+  CheckpointWriter w;
+  w.add_module("model", *big);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);  // as the tools do (core::init_process)
+    rlimit limit{64 * 1024, 64 * 1024};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      w.save(path);
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      _exit(msg.find(path + ": cannot write checkpoint (disk full, or a file-size limit?)") == 0 &&
+                    msg.find("the previous file, if any, is unchanged") != std::string::npos
+                ? 42
+                : 43);
+    }
+    _exit(44);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 42) << "43: other message, 44: no error";
+  EXPECT_EQ(std::filesystem::file_size(path), before);
+  auto again = make_net(4);
+  CheckpointReader(path).load_module("model", *again);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
 }  // namespace

@@ -160,7 +160,7 @@ TEST(BvhSource, BadInputIsExit2WithNoOutput) {
       {"--manifest " + dir + "/m3.yaml", "m3.yaml: clips[0]: no file matches"},
       {"--manifest " + dir + "/m4.yaml", "m4.yaml: clips[0].units: unknown unit 'furlong'"},
       {"--manifest " + dir + "/m5.yaml", "m5.yaml: " + dir + "/bad.bvh is listed twice (clip 1 and 2)"},
-      {"--input " + dir + "/fast.bvh --subjects 1", "fast.bvh: line 13: implausible frame time '1e-30'"},
+      {"--input " + dir + "/fast.bvh --subjects 1", "fast.bvh: line 13: implausible frame time \"1e-30\""},
   };
   // Two joints and frames: a valid file but for one value.
   auto two_frames = [&](const std::string& name, const std::string& second_row, int frames = 2) {

@@ -169,19 +169,49 @@ TEST(Bvh, TruncatedMotionBlock) {
 
 TEST(Bvh, NonNumericValues) {
   auto msg = parse_error("text.bvh", replace(kChain, "10 20 30 90 0 0 90 0 0", "10 20 30 90 zero 0 90 0 0"));
-  EXPECT_NE(msg.find("text.bvh: line 21: channel value 5 is not a number: 'zero'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("text.bvh: line 21: channel value 5 is not a number: \"zero\""), std::string::npos) << msg;
   msg = parse_error("glued.bvh", replace(kChain, "10 20 30 90 0 0 90 0 0", "10 20 30 90x 0 0 90 0 0"));
-  EXPECT_NE(msg.find("glued.bvh: line 21: channel value 4 is not a number: '90x'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("glued.bvh: line 21: channel value 4 is not a number: \"90x\""), std::string::npos) << msg;
   msg = parse_error("nan.bvh", replace(kChain, "1 2 3 0 0 0 0 0 0", "1 2 nan 0 0 0 0 0 0"));
   EXPECT_NE(msg.find("nan.bvh: line 19: channel value 3 is not finite"), std::string::npos) << msg;
   msg = parse_error("offset.bvh", replace(kChain, "OFFSET 1 0 0", "OFFSET 1 O 0"));
-  EXPECT_NE(msg.find("offset.bvh: line 8: expected a number, got 'O'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("offset.bvh: line 8: expected a number, got \"O\""), std::string::npos) << msg;
+}
+
+// Hostile headers are refused before anything is allocated for them, and
+// nothing of the file reaches the message unescaped.
+TEST(Bvh, HostileHeadersAndValuesAreOneLineErrors) {
+  auto msg = parse_error("tiny_time.bvh", replace(kChain, "Frame Time: 0.5", "Frame Time: 1e-300"));
+  EXPECT_NE(msg.find("implausible frame time \"1e-300\" s (expected 1e-4 to 1 s per frame)"), std::string::npos) << msg;
+  msg = parse_error("slow.bvh", replace(kChain, "Frame Time: 0.5", "Frame Time: 5"));
+  EXPECT_NE(msg.find("implausible frame time"), std::string::npos) << msg;
+  for (const char* frames : {"999999999", "2147483648", "9223372036854775807", "99999999999999999999999"}) {
+    msg = parse_error("huge.bvh", replace(kChain, "Frames: 3", std::string("Frames: ") + frames));
+    EXPECT_TRUE(msg.find("frame lines found") != std::string::npos || msg.find("bad frame count") != std::string::npos)
+        << frames << ": " << msg;
+  }
+  msg = parse_error("offset.bvh", replace(kChain, "OFFSET 1 0 0", "OFFSET 1e300 0 0"));
+  EXPECT_NE(msg.find("offset.bvh: line 8: absurd value \"1e300\""), std::string::npos) << msg;
+  for (const char* v : {"1e20", "1e300", "-7e21"}) {
+    msg = parse_error("values.bvh", replace(kChain, "1 2 3 0 0 0 0 0 0", std::string("1 2 ") + v + " 0 0 0 0 0 0"));
+    EXPECT_NE(msg.find("values.bvh: line 19: channel value 3 is absurd"), std::string::npos) << v << ": " << msg;
+  }
+  // A raw newline-free but binary token: escaped, quoted and cut.
+  msg = parse_error("binary.bvh", replace(kChain, "HIERARCHY", std::string("\x01\x7f") + std::string(200, 'A')));
+  EXPECT_NE(msg.find("expected HIERARCHY, got \"\\x01\\x7fAAA"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("AAA\"..."), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 300u) << msg;
+  // 100000 nested joints: an error, not a stack overflow.
+  std::string deep = "HIERARCHY\nROOT R\n{\nOFFSET 0 0 0\nCHANNELS 0\n";
+  for (int i = 0; i < 100000; ++i) deep += "JOINT J\n{\nOFFSET 0 0 0\nCHANNELS 0\n";
+  msg = parse_error("deep.bvh", deep + "}\nMOTION\nFrames: 1\nFrame Time: 0.1\n\n");
+  EXPECT_NE(msg.find("joints nested deeper than"), std::string::npos) << msg.substr(0, 300);
 }
 
 TEST(Bvh, UnknownChannelName) {
   auto msg = parse_error("channel.bvh", replace(kChain, "CHANNELS 3 Zrotation Xrotation Yrotation",
                                                 "CHANNELS 3 Zrotation Wrotation Yrotation"));
-  EXPECT_NE(msg.find("channel.bvh: line 9: unknown channel 'Wrotation' in joint 'Child'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("channel.bvh: line 9: unknown channel \"Wrotation\" in joint \"Child\""), std::string::npos) << msg;
 }
 
 TEST(Bvh, RealClipsParseWithDocumentedFrameCounts) {

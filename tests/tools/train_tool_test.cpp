@@ -80,10 +80,10 @@ TEST(TrainTool, BadInvocationsExit2WithOneLine) {
   std::ofstream(dir + "/sweep.yaml") << "data: {file: " << dir << "/s.h5, train_subjects: [1], test_subjects: [9]}\n"
                                      << "sweep: {model.image_size: [64, 100]}\n";
   std::vector<Case> cases = {
-      {"--config " + config + " --set model.image_size=100", "exp.yaml: model.image_size: must be 64, 128 or 256"},
-      {"--config " + config + " --set 'train.pairs=[pose2d->depth]'", "exp.yaml: train.pairs: unknown modality"},
+      {"--config " + config + " --set model.image_size=100", "exp.yaml + --set \"model.image_size=100\": model.image_size: must be 64, 128 or 256"},
+      {"--config " + config + " --set 'train.pairs=[pose2d->depth]'", "exp.yaml + --set \"train.pairs=[pose2d->depth]\": train.pairs: unknown modality"},
       {"--config " + config + " --set 'train.pairs=[pose3d->pose3d]'",
-       "exp.yaml: train.pairs: pose3d->pose3d needs pose3d in model.encoders"},
+       "exp.yaml + --set \"train.pairs=[pose3d->pose3d]\": train.pairs: pose3d->pose3d needs pose3d in model.encoders"},
       {"--config " + dir + "/sweep.yaml", "sweep.yaml (sweep: model.image_size=100): model.image_size: must be 64"},
       {"--config " + dir + "/typo.yaml",
        "typo.yaml: train.beta.schedule: expected one of constant|linear|cyclical, got \"cyclic\""},

@@ -199,14 +199,20 @@ TEST_F(TrainerTest, NonFiniteLossStopsWithStepAndTerm) {
   auto c = small_config(file_);
   c.train.optimizer.lr = 1e30;  // diverges within a few steps
   c.train.optimizer.kind = "sgd";
-  Trainer trainer(c, {dir_ + "/run", false, -1});
-  try {
-    trainer.run();
-    FAIL() << "expected NonFiniteLoss";
-  } catch (const NonFiniteLoss& e) {
-    EXPECT_NE(std::string(e.what()).find("non-finite loss at step "), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("term "), std::string::npos) << e.what();
+  {
+    Trainer trainer(c, {dir_ + "/run", false, -1});
+    try {
+      trainer.run();
+      FAIL() << "expected NonFiniteLoss";
+    } catch (const NonFiniteLoss& e) {
+      EXPECT_NE(std::string(e.what()).find("non-finite loss at step "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("term "), std::string::npos) << e.what();
+      // Diverged in epoch 1: there is no last.pt to point at.
+      EXPECT_NE(std::string(e.what()).find("; no checkpoint was saved before it"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("last good state"), std::string::npos) << e.what();
+    }
   }
+  EXPECT_FALSE(fs::exists(dir_ + "/run")) << "a run that failed before its first checkpoint left its directory";
 }
 
 // The epoch that diverges must not touch the last good checkpoint: epoch 1

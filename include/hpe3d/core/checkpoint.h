@@ -3,8 +3,15 @@
 // (parameters and buffers by name), optimisers, named tensors, integers and
 // strings. Saved to "<path>.tmp" and renamed, so a crash never leaves a broken
 // file under the final name.
+//
+// On disk: a 24-byte header ("HPE3DCK1", the CRC-32 and the length of the
+// archive) and the archive. A reader verifies length and CRC before LibTorch
+// parses a byte, so a flipped bit or a cut file is refused by name instead
+// of loading shifted weights. Files written before the header (a bare
+// archive) still load, with a log line. Module tensors must be finite.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -27,12 +34,13 @@ class CheckpointWriter {
 
 class CheckpointReader {
  public:
-  // Throws core::InputError if the file is missing or not a checkpoint.
+  // Throws core::InputError if the file is missing, not a checkpoint, or its
+  // content does not match its checksum.
   explicit CheckpointReader(const std::string& path);
 
   // Copies every parameter and buffer of `module` from the checkpoint.
   // A missing name or a different shape is an InputError that lists them all
-  // (a checkpoint of another model shape).
+  // (a checkpoint of another model shape); so is a NaN or Inf in any of them.
   void load_module(const std::string& name, torch::nn::Module& module);
   void load_optimizer(const std::string& name, torch::optim::Optimizer& optimizer);
   torch::Tensor tensor(const std::string& name);
@@ -41,9 +49,14 @@ class CheckpointReader {
   std::string get_string(const std::string& name);
   bool has(const std::string& name);
   const std::string& path() const { return path_; }
+  // False for a file written before checkpoints carried a checksum.
+  bool checksummed() const { return checksummed_; }
 
  private:
   std::string path_;
+  void load_bytes(const std::vector<uint8_t>& bytes);
+
+  bool checksummed_ = false;
   torch::serialize::InputArchive archive_;
 };
 

@@ -2,6 +2,7 @@
 // Visitors over declarative config fields (config_fields.h): strict loading
 // from YAML, writing to YAML, dotted overrides ("train.lr=3e-4"), and a
 // Markdown reference table.
+#include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
@@ -62,11 +63,23 @@ T convert(const YAML::Node& node, const std::string& where) {
   }
 }
 
+// NaN and Inf are refused by every numeric field, with or without a Range
+// (".nan" fails every comparison, so a plain bounds test would let it through).
+template <class T>
+void check_finite(const T& value, const std::string& where) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(value)) fail(where, "expected a finite number, got " + std::to_string(value));
+  } else if constexpr (is_vector<T>::value) {
+    for (const auto& x : value) check_finite(x, where);
+  }
+}
+
 template <class T>
 void check(const T& value, const Range& range, const std::string& where) {
+  check_finite(value, where);
   if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
     const double v = static_cast<double>(value);
-    if (v < range.min || v > range.max) {
+    if (!(v >= range.min && v <= range.max)) {
       std::ostringstream ss;
       ss << "expected a value in [" << range.min << ", " << range.max << "], got " << value;
       fail(where, ss.str());
@@ -81,7 +94,7 @@ inline void check(const std::string& value, const Choices& choices, const std::s
     if (c == value) return;
   std::string list;
   for (const auto& c : choices.values) list += (list.empty() ? "" : "|") + c;
-  fail(where, "expected one of " + list + ", got \"" + value + "\"");
+  fail(where, "expected one of " + list + ", got " + quote(value));
 }
 
 inline void check(const std::vector<std::string>& values, const Choices& choices,
@@ -90,7 +103,9 @@ inline void check(const std::vector<std::string>& values, const Choices& choices
 }
 
 template <class T>
-void check(const T&, std::nullptr_t, const std::string&) {}
+void check(const T& value, std::nullptr_t, const std::string& where) {
+  check_finite(value, where);
+}
 
 }  // namespace detail
 
@@ -105,8 +120,11 @@ auto visit_config(V& v, S& s) -> decltype(s.visit(v), void()) {
 // out-of-range values, and keys given twice, throw InputError("<file>: a.b.c: <what>").
 class YamlReader {
  public:
-  YamlReader(YAML::Node node, std::string file, std::string prefix = "")
-      : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)) {
+  // `origins` (key path -> "--set a.b=value") names an override instead of
+  // the file in the errors of the keys it set.
+  YamlReader(YAML::Node node, std::string file, std::string prefix = "",
+             const std::map<std::string, std::string>* origins = nullptr)
+      : node_(std::move(node)), file_(std::move(file)), prefix_(std::move(prefix)), origins_(origins) {
     if (node_ && !node_.IsNull() && !node_.IsMap())
       fail(file_ + ": " + (prefix_.empty() ? "(top level)" : prefix_),
            "expected a mapping of keys, got " + detail::describe(node_));
@@ -118,7 +136,7 @@ class YamlReader {
     if (!node_ || node_.IsNull()) return;
     const YAML::Node child = node_[key];
     if (!child) return;
-    const std::string where = file_ + ": " + path(key);
+    const std::string where = source(key) + ": " + path(key);
     value = detail::convert<T>(child, where);
     detail::check(value, check, where);
   }
@@ -126,7 +144,7 @@ class YamlReader {
   template <class S>
   void section(const char* key, S& value) {
     seen_.insert(key);
-    YamlReader sub(node_ && node_.IsMap() ? node_[key] : YAML::Node(), file_, path(key));
+    YamlReader sub(node_ && node_.IsMap() ? node_[key] : YAML::Node(), source(key), path(key), origins_);
     visit_config(sub, value);
     sub.finish();
   }
@@ -138,16 +156,24 @@ class YamlReader {
     std::set<std::string> given;
     for (const auto& kv : node_) {
       const auto key = kv.first.Scalar();
-      if (!seen_.count(key)) fail(file_ + ": " + path(key), "unknown key");
-      if (!given.insert(key).second) fail(file_ + ": " + path(key), "key given twice");
+      if (!seen_.count(key))
+        fail(source(key) + ": " + path(key.size() <= 80 ? key : key.substr(0, 80) + "..."), "unknown key");
+      if (!given.insert(key).second) fail(source(key) + ": " + path(key), "key given twice");
     }
   }
 
  private:
   std::string path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+  // The override that set `key` (or a section above it), else the file.
+  std::string source(const std::string& key) const {
+    if (origins_ == nullptr) return file_;
+    auto it = origins_->find(path(key));
+    return it == origins_->end() ? file_ : it->second;
+  }
 
   YAML::Node node_;
   std::string file_, prefix_;
+  const std::map<std::string, std::string>* origins_;
   std::set<std::string> seen_;
 };
 
@@ -219,9 +245,14 @@ template <class Config>
 Config config_from_yaml(YAML::Node root, const std::string& path,
                         const std::vector<std::string>& overrides = {}) {
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  for (const auto& o : overrides) apply_override(root, o, "--set " + o);
+  std::map<std::string, std::string> origins;
+  for (const auto& o : overrides) {
+    const std::string what = "--set " + quote(o);
+    apply_override(root, o, what);
+    origins[o.substr(0, o.find('='))] = what;
+  }
   Config config;
-  YamlReader reader(root, path);
+  YamlReader reader(root, path, "", &origins);
   visit_config(reader, config);
   reader.finish();
   return config;

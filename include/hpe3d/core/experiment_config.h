@@ -82,6 +82,7 @@ struct DataConfig {
   std::vector<int> test_subjects{9, 11};
   int train_stride = 1;
   int test_stride = 1;
+  bool allow_overlap = false;
   bool root_centre_2d = false;
   bool flip = false;
   std::string input_2d = "gt";
@@ -91,6 +92,8 @@ struct DataConfig {
     v.field("file", file, "pose file (relative paths: from the working directory)");
     v.field("train_subjects", train_subjects, "subjects of the training split");
     v.field("test_subjects", test_subjects, "subjects of the validation/test split");
+    v.field("allow_overlap", allow_overlap,
+            "let train_subjects and test_subjects share subjects (false: an overlap is an error: test leakage)");
     v.field("train_stride", train_stride, "keep every N-th training frame", Range{1, 1e6});
     v.field("test_stride", test_stride, "keep every N-th test frame", Range{1, 1e6});
     v.field("root_centre_2d", root_centre_2d, "subtract the 2D root from the 2D input");
@@ -231,7 +234,7 @@ struct RuntimeConfig {
   template <class V>
   void visit(V& v) {
     v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
-    v.field("threads", threads, "CPU threads (0: all cores, split between BLAS and torch per model)",
+    v.field("threads", threads, "CPU threads (0 or more than the cores: all cores; split between BLAS and torch per model)",
             Range{0, 4096});
     v.field("blas_core", blas_core,
             "OpenBLAS kernels: auto (the best the CPU runs: a tool executes itself again once with "

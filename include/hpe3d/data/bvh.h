@@ -54,6 +54,8 @@ struct BvhClip {
 // or absurd (|x| > 1e6) value), naming the file and line. Line endings may be
 // LF, CRLF or mixed; words may be separated by tabs or spaces.
 BvhClip parse_bvh(const std::string& path);
+// The same for a file's contents already in memory; `path` names it in errors.
+BvhClip parse_bvh_text(const std::string& text, const std::string& path);
 
 // Global position of every joint (End Sites included) in every frame:
 // [T, J, 3] float64, in the file's units and axes. Each joint's local rotation

@@ -31,9 +31,19 @@ class H5File {
   std::vector<std::string> list(const std::string& group) const;
   // Dimensions of a dataset.
   std::vector<int64_t> shape(const std::string& dataset) const;
+  // The class of a dataset's element type.
+  enum class ValueClass { kInteger, kFloat, kString, kOther };
+  ValueClass value_class(const std::string& dataset) const;
+  // Throws InputError "<file>: <dataset>: expected <what> values, got <class>"
+  // unless the dataset's elements are of class `expected`.
+  void require_class(const std::string& dataset, ValueClass expected) const;
 
   // Whole dataset, converted to `dtype` (kFloat32, kFloat64, kInt32, kInt64, kUInt8).
   torch::Tensor read(const std::string& dataset, torch::ScalarType dtype) const;
+  // Reads check, before allocating, that the dataset fits in memory (a
+  // "needs N GB" InputError) and that an uncompressed dataset's stored bytes
+  // cover its declared shape (a file that declares 1e9 rows and holds 4 kB is
+  // refused instead of read as fill values).
   // Rows [start, start + count) along the first dimension.
   torch::Tensor read_rows(const std::string& dataset, torch::ScalarType dtype, int64_t start,
                           int64_t count) const;
@@ -64,6 +74,7 @@ class H5File {
  private:
   [[noreturn]] void fail(const std::string& object, const std::string& what) const;
   int64_t open_dataset(const std::string& dataset) const;
+  void check_stored_bytes(int64_t dataset_id, const std::string& dataset, const std::vector<int64_t>& dims) const;
 
   std::string path_;
   int64_t id_ = -1;  // hid_t

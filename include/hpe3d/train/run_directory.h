@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/core/experiment_config.h"
@@ -25,7 +26,15 @@ class RunDirectory {
   // Creates RUN_DIR/checkpoints and opens train.log and metrics.jsonl
   // (metrics.jsonl at its first record; both appended to: a resumed run
   // continues them) when it writes.
+  // Removes "*.tmp" files left in RUN_DIR and RUN_DIR/checkpoints by a save
+  // that a kill interrupted (logged).
   explicit RunDirectory(RunDirectoryOptions options);
+  // A run that ends (fails, or benchmarks) before its first last.pt leaves
+  // nothing behind: what this object created is removed again (the whole
+  // directory when it created it), so a failed start is not mistaken for a run.
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
 
   std::string last() const { return checkpoint_dir() + "/last.pt"; }
   std::string checkpoint_dir() const { return options_.path + "/checkpoints"; }
@@ -45,6 +54,7 @@ class RunDirectory {
 
   RunDirectoryOptions options_;
   std::unique_ptr<MetricsLog> metrics_;
+  std::vector<std::string> created_;  // paths this object made, parents first
 };
 
 }  // namespace hpe3d::train

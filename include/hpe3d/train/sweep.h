@@ -6,6 +6,8 @@
 //   sweep:
 //     train.beta.max: [0.0001, 0.001]
 //     model.latent_dim: [16, 64]
+//     max_runs: 100           # optional, default 64
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,14 @@
 
 namespace hpe3d::train {
 
+// `max_runs: N` in the block (not a key path) bounds the grid: a larger grid
+// is refused with its size before anything runs.
+inline constexpr const char* kMaxRunsKey = "max_runs";
+inline constexpr int64_t kDefaultMaxRuns = 64;
+
 // The grid as override lists ("train.beta.max=0.001", ...), in the order the
 // keys appear, the last key varying fastest. Throws core::InputError naming
-// `file` for a malformed block.
+// `file` for a malformed block or a grid of more than max_runs runs.
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file);
 
 struct SweepOptions {
