@@ -1,5 +1,7 @@
 #include "hpe3d/models/mlp_trunk.h"
 
+#include "hpe3d/models/sync_batch_norm.h"
+
 namespace hpe3d::models {
 
 LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
@@ -12,7 +14,7 @@ LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
 }
 
 torch::Tensor LinearBlockImpl::forward(const torch::Tensor& x) {
-  return dropout(torch::relu(bn(linear(x))));
+  return dropout(torch::relu(batch_norm(bn, linear(x))));
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout) {
