@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "hpe3d/core/checkpoint_schema.h"
+#include "hpe3d/core/logging.h"
 #include "hpe3d/train/trainer.h"
 
 namespace hpe3d::train {
@@ -155,6 +156,8 @@ void DataParallel::check_replicas(const torch::nn::Module& module, const std::st
                                          "diverged (a rank ran a different update)",
                                          names[first], r, when));
   }
+  core::logger("distributed")->info("{} parameters and buffers identical on all {} ranks {}", names.size(), world(),
+                                    when);
 }
 
 void DataParallel::save_generators(core::CheckpointWriter* w) {
