@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer harnesses and the sanitizer preset (scripts/fuzz.sh)
   # C++ libraries
   libtorch-dev            # LibTorch 1.13.1, CPU
+  libgloo-dev             # gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training)
   libopenblas0-pthread    # without it LibTorch uses the reference BLAS (4-8x slower)
   libhdf5-dev
   libyaml-cpp-dev
@@ -25,7 +26,7 @@ packages=(
   assimp-testmodels
   # Python used by tests (parity, file checks) and scripts (plots, converters)
   python3 python3-numpy python3-h5py python3-yaml
-  python3-torch python3-torchvision
+  python3-torch python3-torchvision   # python3-torch also brings torchrun (data-parallel launches)
   python3-matplotlib umap-learn   # scripts/plot_*.py (UMAP of exported latents, training curves)
   time
 )

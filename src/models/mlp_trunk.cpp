@@ -1,6 +1,7 @@
 #include "hpe3d/models/mlp_trunk.h"
 
 #include "hpe3d/models/bn_relu_dropout.h"
+#include "hpe3d/models/sync_batch_norm.h"
 
 namespace hpe3d::models {
 
@@ -15,9 +16,9 @@ LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
 
 torch::Tensor LinearBlockImpl::forward(const torch::Tensor& x) {
   auto h = linear(x);
-  if (fused && dropout->is_training() && bn_relu_dropout_applies(h, *bn))
+  if (fused && dropout->is_training() && !batch_norm_synchronised() && bn_relu_dropout_applies(h, *bn))
     return bn_relu_dropout(h, *bn, dropout->options.p());
-  return dropout(torch::relu(bn(h)));
+  return dropout(torch::relu(batch_norm(bn, h)));
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout) {

@@ -102,10 +102,11 @@ void BatchSource::start_epoch(int64_t epoch, int64_t first_batch, bool with_imag
   if (!epoch_images_) return;
   const int64_t bs = o.batch_size, steps = steps_per_epoch();
   const uint64_t seed = o.seed;
+  const int64_t rank = o.rank, world = o.world;  // each rank's crops draw their own jitter
   train_images_->start(steps - first_batch, [=](int64_t k) {
     auto rows = order.narrow(0, (first_batch + k) * bs, bs);
     return data::ImageRequest{rows, flips.defined() ? flips.index_select(0, rows) : torch::Tensor(),
-                              core::batch_seed(seed, epoch, first_batch + k), true};
+                              core::batch_seed(seed, epoch, (first_batch + k) * world + rank), true};
   });
 }
 

@@ -1,6 +1,7 @@
 #include "hpe3d/train/optimization.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include "hpe3d/core/checkpoint_schema.h"
 #include "hpe3d/core/error.h"
@@ -124,15 +125,30 @@ void Optimization::end_epoch(double metric) { lr_.end_epoch(metric); }
 
 double Optimization::lr(int64_t step, double epoch) const { return lr_.lr(step, epoch); }
 
+// LibTorch 2.4 gave the autocast functions a device type and deprecated the
+// CUDA-only ones (scripts/check_libtorch2.sh compiles against 2.6).
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define HPE3D_AUTOCAST_BY_DEVICE 1
+#endif
+
 Optimization::Autocast::Autocast(bool on) : on_(on) {
   if (!on_) return;
+#ifdef HPE3D_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
   at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
   at::autocast::set_enabled(true);
+#endif
 }
 
 Optimization::Autocast::~Autocast() {
   if (!on_) return;
+#ifdef HPE3D_AUTOCAST_BY_DEVICE
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
   at::autocast::set_enabled(false);
+#endif
   at::autocast::clear_cache();
 }
 

@@ -1,12 +1,17 @@
 #include "hpe3d/train/sweep.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/config_yaml.h"
+#include "hpe3d/core/distributed_env.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/experiment_config.h"
 #include "hpe3d/core/logging.h"
@@ -56,19 +61,105 @@ std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, cons
   return grid;
 }
 
+namespace {
+
+// One row of a summary: the grid index, the run directory's name
+// (<name>_<index>), the swept values and the result, as in sweep_summary.csv.
+struct SummaryRow {
+  int64_t index = 0;
+  std::string run;
+  std::vector<std::string> values, result;  // result: best_val_mpjpe_mm, best_epoch, seconds
+};
+
+std::string csv_field(const std::string& v) {
+  return v.find_first_of(",\"") == std::string::npos ? v : "\"" + std::regex_replace(v, std::regex("\""), "\"\"") + "\"";
+}
+
+std::vector<std::string> parse_csv_line(const std::string& line) {
+  std::vector<std::string> out{""};
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+std::string csv_header(const std::vector<std::string>& keys) {
+  std::vector<std::string> cols{"run"};
+  for (const auto& k : keys) cols.push_back(csv_field(k));
+  cols.insert(cols.end(), {"best_val_mpjpe_mm", "best_epoch", "seconds"});
+  return fmt::format("{}\n", fmt::join(cols, ","));
+}
+
+std::string csv_rows(const std::vector<SummaryRow>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    std::vector<std::string> cols{csv_field(row.run)};
+    for (const auto& v : row.values) cols.push_back(csv_field(v));
+    for (const auto& v : row.result) cols.push_back(v);
+    out += fmt::format("{}\n", fmt::join(cols, ","));
+  }
+  return out;
+}
+
+void write_summary(const std::string& root, const std::vector<std::string>& keys, const std::vector<SummaryRow>& rows) {
+  std::ostringstream md;
+  md << "| run | " << fmt::format("{}", fmt::join(keys, " | "))
+     << " | best val MPJPE (mm) | best epoch | time (s) |\n|---|";
+  for (size_t k = 0; k < keys.size(); ++k) md << "---|";
+  md << "---|---|---|\n";
+  for (const auto& row : rows)
+    md << fmt::format("| {} | {} | {:.2f} | {} | {:.1f} |\n", row.run, fmt::join(row.values, " | "),
+                      std::stod(row.result[0]), row.result[1], std::stod(row.result[2]));
+  core::write_file_atomically(root + "/sweep_summary.md", md.str());
+  core::write_file_atomically(root + "/sweep_summary.csv", csv_header(keys) + csv_rows(rows));
+}
+
+int env_int(const char* name) {
+  const char* v = std::getenv(name);
+  char* end = nullptr;
+  const long x = v != nullptr ? std::strtol(v, &end, 10) : -1;
+  if (v == nullptr || *v == '\0' || *end != '\0' || x < 0)
+    core::fail(name, std::string("expected a non-negative integer, got \"") + (v ? v : "") + "\"");
+  return static_cast<int>(x);
+}
+
+}  // namespace
+
+std::pair<int, int> sweep_shard(const std::string& flag) {
+  if (!flag.empty()) {
+    std::smatch m;
+    if (!std::regex_match(flag, m, std::regex(R"((\d{1,6})/(\d{1,6}))")) || std::stoi(m[2]) < 1 ||
+        std::stoi(m[1]) >= std::stoi(m[2]))
+      core::fail("--sweep-shard", "expected I/N with 0 <= I < N, got \"" + flag + "\"");
+    return {std::stoi(m[1]), std::stoi(m[2])};
+  }
+  if (std::getenv("SLURM_ARRAY_TASK_ID") == nullptr || std::getenv("SLURM_ARRAY_TASK_COUNT") == nullptr) return {0, 1};
+  const int min = std::getenv("SLURM_ARRAY_TASK_MIN") ? env_int("SLURM_ARRAY_TASK_MIN") : 0;
+  const int id = env_int("SLURM_ARRAY_TASK_ID") - min, count = env_int("SLURM_ARRAY_TASK_COUNT");
+  if (count < 1 || id < 0 || id >= count)
+    core::fail("SLURM_ARRAY_TASK_ID", fmt::format("task {} (minus SLURM_ARRAY_TASK_MIN) is not below "
+                                                  "SLURM_ARRAY_TASK_COUNT {}: use a contiguous --array=0-{}",
+                                                  id, count, count - 1));
+  return {id, count};
+}
+
 SweepResult run_sweep(const SweepOptions& options) {
   auto log = core::logger("sweep");
   YAML::Node root = core::load_yaml_file(options.config_path);
   const YAML::Node sweep = root["sweep"];
   auto grid = expand_sweep(sweep, options.config_path);
   root.remove("sweep");
-  std::filesystem::create_directories(options.output_root);
+  if (options.shards < 1 || options.shard < 0 || options.shard >= options.shards)
+    core::fail("--sweep-shard", fmt::format("shard {} of {}", options.shard, options.shards));
+  // Rank 0 writes the summary of a data-parallel sweep (every rank trains every run).
+  const bool writes = core::detect_distributed_env().rank == 0;
+  if (writes) std::filesystem::create_directories(options.output_root);
 
-  struct Row {
-    std::vector<std::string> values;
-    TrainResult result;
-    std::string dir;
-  };
   // Every run's config is checked before the first one trains.
   std::vector<core::ExperimentConfig> configs;
   for (const auto& values : grid) {
@@ -77,41 +168,88 @@ SweepResult run_sweep(const SweepOptions& options) {
     configs.push_back(core::config_from_yaml<core::ExperimentConfig>(YAML::Clone(root), options.config_path, overrides));
     check_config(configs.back(), fmt::format("{} (sweep: {})", options.config_path, fmt::join(values, " ")));
   }
-  std::vector<Row> rows;
+  std::vector<SummaryRow> rows;
+  bool interrupted = false;
   for (size_t i = 0; i < grid.size(); ++i) {
+    if (static_cast<int>(i % static_cast<size_t>(options.shards)) != options.shard) continue;
     const auto& config = configs[i];
     const std::string dir = fmt::format("{}/{}_{:03d}", options.output_root, config.name, i);
     log->info("run {}/{}: {} -> {}", i + 1, grid.size(), fmt::join(grid[i], " "), dir);
     Trainer trainer(config, {dir, false, -1});
     auto result = trainer.run();
-    rows.push_back({grid[i], result, dir});
-    if (result.interrupted) break;
+    SummaryRow row{static_cast<int64_t>(i), std::filesystem::path(dir).filename().string(), {}, {}};
+    for (const auto& v : grid[i]) row.values.push_back(v.substr(v.find('=') + 1));
+    row.result = {fmt::format("{:.4f}", result.best_val_mpjpe), std::to_string(result.best_epoch),
+                  fmt::format("{:.2f}", result.seconds)};
+    rows.push_back(std::move(row));
+    interrupted = result.interrupted;
+    if (interrupted) break;
   }
 
-  std::ostringstream md, csv;
   std::vector<std::string> keys;
   for (const auto& kv : sweep)
     if (kv.first.Scalar() != kMaxRunsKey) keys.push_back(kv.first.Scalar());
-  md << "| run | " << fmt::format("{}", fmt::join(keys, " | "))
-     << " | best val MPJPE (mm) | best epoch | time (s) |\n|---|";
-  for (size_t k = 0; k < keys.size(); ++k) md << "---|";
-  md << "---|---|---|\n";
-  csv << "run," << fmt::format("{}", fmt::join(keys, ",")) << ",best_val_mpjpe_mm,best_epoch,seconds\n";
-  for (const auto& row : rows) {
-    std::vector<std::string> values;
-    for (const auto& v : row.values) values.push_back(v.substr(v.find('=') + 1));
-    const auto name = std::filesystem::path(row.dir).filename().string();
-    md << fmt::format("| {} | {} | {:.2f} | {} | {:.1f} |\n", name, fmt::join(values, " | "),
-                      row.result.best_val_mpjpe, row.result.best_epoch, row.result.seconds);
-    std::vector<std::string> quoted;
-    for (const auto& v : values) quoted.push_back(v.find(',') == std::string::npos ? v : "\"" + v + "\"");
-    csv << fmt::format("{},{},{:.4f},{},{:.2f}\n", name, fmt::join(quoted, ","), row.result.best_val_mpjpe,
-                       row.result.best_epoch, row.result.seconds);
+  if (writes && options.shards == 1) {
+    write_summary(options.output_root, keys, rows);
+    log->info("wrote {}/sweep_summary.md and .csv ({} runs)", options.output_root, rows.size());
+  } else if (writes) {
+    const auto file = fmt::format("{}/sweep_summary.shard-{}-of-{}.csv", options.output_root, options.shard,
+                                  options.shards);
+    core::write_file_atomically(file, csv_header(keys) + csv_rows(rows));
+    log->info("wrote {} ({} runs); merge the shards with --sweep-summary {}", file, rows.size(), options.output_root);
   }
-  core::write_file_atomically(options.output_root + "/sweep_summary.md", md.str());
-  core::write_file_atomically(options.output_root + "/sweep_summary.csv", csv.str());
-  log->info("wrote {}/sweep_summary.md and .csv ({} runs)", options.output_root, rows.size());
-  return {static_cast<int>(rows.size()), !rows.empty() && rows.back().result.interrupted};
+  return {static_cast<int>(rows.size()), interrupted};
+}
+
+int merge_sweep_summaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) core::fail(dir, "not a directory");
+  const std::regex name(R"(sweep_summary\.shard-(\d+)-of-(\d+)\.csv)");
+  std::map<int, std::string> shards;
+  int count = -1;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::smatch m;
+    const auto file = entry.path().filename().string();
+    if (!std::regex_match(file, m, name)) continue;
+    const int n = std::stoi(m[2]);
+    if (count >= 0 && n != count) core::fail(dir, fmt::format("holds shards of {} and of {} (two sweeps?)", count, n));
+    count = n;
+    shards[std::stoi(m[1])] = entry.path().string();
+  }
+  if (shards.empty()) core::fail(dir, "no sweep_summary.shard-I-of-N.csv (run the shards with --sweep-shard I/N)");
+  for (int i = 0; i < count; ++i)
+    if (!shards.count(i)) core::fail(dir, fmt::format("sweep_summary.shard-{}-of-{}.csv is missing (that shard has not finished)", i, count));
+  std::string header;
+  std::vector<SummaryRow> rows;
+  for (const auto& [i, file] : shards) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    if (header.empty()) header = line;
+    if (line != header) core::fail(file, "its columns differ from the other shards' (another sweep?)");
+    const auto cols = parse_csv_line(header);
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto f = parse_csv_line(line);
+      std::smatch m;
+      if (f.size() != cols.size() || cols.size() < 4 || !std::regex_match(f[0], m, std::regex(R"(.*_(\d+))")))
+        core::fail(file, "malformed row: " + line);
+      SummaryRow row;
+      row.index = std::stoll(m[1]);
+      row.run = f[0];
+      row.values.assign(f.begin() + 1, f.end() - 3);
+      row.result.assign(f.end() - 3, f.end());
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const SummaryRow& a, const SummaryRow& b) { return a.index < b.index; });
+  for (size_t k = 1; k < rows.size(); ++k)
+    if (rows[k].index == rows[k - 1].index) core::fail(dir, fmt::format("grid point {} appears in two shards", rows[k].index));
+  const auto cols = parse_csv_line(header);
+  const std::vector<std::string> keys(cols.begin() + 1, cols.end() - 3);
+  write_summary(dir, keys, rows);
+  core::logger("sweep")->info("wrote {}/sweep_summary.md and .csv ({} runs from {} shards)", dir, rows.size(), count);
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace hpe3d::train

@@ -9,12 +9,15 @@
 
 #include "hpe3d/core/blas_kernels.h"
 #include "hpe3d/core/device.h"
+#include "hpe3d/core/distributed_env.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/interrupt.h"
 #include "hpe3d/core/logging.h"
 #include "hpe3d/core/progress.h"
 #include "hpe3d/core/runtime.h"
+#include "hpe3d/core/seed.h"
 #include "hpe3d/eval/mean_pose_baseline.h"
+#include "hpe3d/models/sync_batch_norm.h"
 #include "trainer_state.h"
 
 namespace hpe3d::train {
@@ -40,13 +43,22 @@ bool reads_rgb(const models::Pair& p) { return p.from == Modality::kRgb || p.to 
 
 // On the CPU a read-back costs nothing: every step is checked, so the message
 // names the exact step. On a GPU the window sums are checked every log_every steps.
-void check_finite(const LossTerms& terms, int64_t step, const models::Pair& pair, const std::string& last_pt) {
-  for (const auto& [name, value] : terms.logged)
-    if (!std::isfinite(value.item<double>()))
+// A data-parallel rank marks the update instead: the gradient all-reduce tells
+// every rank, and all of them stop before any parameter changes.
+void check_finite(const LossTerms& terms, int64_t step, const models::Pair& pair, const std::string& last_pt,
+                  DataParallel* dp, spdlog::logger& log) {
+  for (const auto& [name, value] : terms.logged) {
+    if (std::isfinite(value.item<double>())) continue;
+    const std::string where = "step " + std::to_string(step) + " (pair " + pair.name() + ")";
+    if (dp == nullptr)
       throw NonFiniteLoss("non-finite loss at step " + std::to_string(step) + " (pair " + pair.name() + ", term " +
                           name + "); " +
                           (std::filesystem::exists(last_pt) ? "last good state is " + last_pt
                                                             : std::string("no checkpoint was saved before it")));
+    log.error("non-finite loss at {}, term {}", where, name);
+    dp->mark_nonfinite(where, last_pt);
+    return;
+  }
 }
 
 // One epoch's running loss sums: the window since the last step record, and the epoch.
@@ -66,16 +78,32 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   check_config(c);
   core::select_blas_core(c.runtime.blas_core);  // may execute the tool again: before any work
   s.device = core::select_device(c.runtime.device, "runtime.device");
+  // Launched as one of several processes (torchrun, srun): join the group
+  // (from here on every log line carries the rank).
+  const auto env = core::detect_distributed_env();
+  if (env.distributed() && s.device.is_cuda()) s.device = torch::Device(torch::kCUDA, static_cast<int8_t>(env.local_rank));
+  if (auto group = core::launch_process_group(c.runtime.distributed, s.device)) {
+    s.dp = std::make_unique<DataParallel>(group, DataParallelOptions{c.runtime.distributed.bucket_mb, s.device});
+    models::set_batch_norm_sync(c.runtime.distributed.sync_bn ? group : nullptr);
+  }
+  const int rank = s.dp ? s.dp->rank() : 0, world = s.dp ? s.dp->world() : 1;
+  if (c.train.batch_size % world != 0)
+    core::fail("train.batch_size", fmt::format("{} is the global batch and must split evenly over the {} ranks "
+                                               "(choose a multiple of {})", c.train.batch_size, world, world));
   s.pairs = models::parse_pairs(c.train.pairs, "train.pairs");
   s.eval_pair = models::parse_pair(c.eval.pair, "eval.pair");
   if (c.train.amp && !s.device.is_cuda()) core::fail("train.amp", "mixed precision needs a CUDA device");
-  s.run_dir = std::make_unique<RunDirectory>(RunDirectoryOptions{s.options.run_dir, true, c.train.keep_last});
+  s.run_dir = std::make_unique<RunDirectory>(RunDirectoryOptions{s.options.run_dir, rank == 0, c.train.keep_last});
 
   const bool has_rgb = std::find(c.model.encoders.begin(), c.model.encoders.end(), "rgb") != c.model.encoders.end();
   core::use_cores(has_rgb, c.runtime.threads);
   s.log->info("device {}", s.device.str());
   const bool images = s.eval_pair.from == Modality::kRgb || std::any_of(s.pairs.begin(), s.pairs.end(), reads_rgb);
-  s.data = std::make_unique<BatchSource>(batch_source_options(c, images, s.device));
+  auto data_options = batch_source_options(c, images, s.device);
+  data_options.rank = rank;
+  data_options.world = world;
+  data_options.batch_size = c.train.batch_size / world;  // train.batch_size is the global batch
+  s.data = std::make_unique<BatchSource>(data_options);
 
   torch::manual_seed(c.train.seed);
   s.model = models::make_model(c.model, /*load_pretrained=*/!s.options.resume);
@@ -86,9 +114,20 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   s.objective = make_objective(c);
   s.beta = std::make_unique<BetaSchedule>(beta_options(c.train));
   s.progress.best_val_mpjpe = std::numeric_limits<double>::infinity();
+  if (s.dp) {
+    s.optimization->set_gradient_hook(s.dp->gradient_hook());
+    // Every rank initialised from train.seed; from here on (dropout, latent
+    // samples) each rank draws its own stream.
+    torch::manual_seed(core::splitmix64(core::batch_seed(c.train.seed, rank, core::kRankStream)));
+  }
   if (s.options.resume) {
     s.load();
     s.log->info("resumed {} at epoch {}, step {}", s.options.run_dir, s.progress.epoch + 1, s.progress.step);
+  }
+  if (s.dp) {
+    s.dp->broadcast_module(*s.model);
+    s.log->info("data-parallel: {} ranks x batch {} = global batch {}, {} steps per epoch", world,
+                data_options.batch_size, c.train.batch_size, s.data->steps_per_epoch());
   }
   s.run_dir->write_config(c);  // the resolved config, including a resumed run's --set overrides
   s.data->to_device();
@@ -102,7 +141,15 @@ Trainer::~Trainer() = default;
 bool Trainer::State::train_step(const std::vector<size_t>& active, double epoch_position,
                                 std::map<std::string, torch::Tensor>& sums) {
   auto batch = data->next(progress.batch_in_epoch);
-  if (!batch) return false;
+  if (!batch) {
+    if (!dp) return false;
+    // The other ranks' updates wait for this one's gradients: take part with none.
+    for (size_t i : active) {
+      for (int k = 0; k < objective->critic_updates(model, pairs[i]); ++k) optimization->update(optimization->critic(), {});
+      optimization->update(pair_optimizer[i], {});
+    }
+    return false;
+  }
   optimization->begin_step(progress.step, epoch_position);
   const double beta_now = beta->at(epoch_position);
   for (size_t i : active) {
@@ -116,7 +163,7 @@ bool Trainer::State::train_step(const std::vector<size_t>& active, double epoch_
     }
     auto terms = objective->loss(model, pair, *batch, beta_now);
     terms.logged.insert(terms.logged.end(), critic_logged.begin(), critic_logged.end());
-    if (device.is_cpu()) check_finite(terms, progress.step + 1, pair, run_dir->last());
+    if (device.is_cpu()) check_finite(terms, progress.step + 1, pair, run_dir->last(), dp.get(), *log);
     optimization->update(pair_optimizer[i], terms);
     for (const auto& [name, value] : terms.logged) {
       auto& sum = sums[pair.name() + "/" + name];
@@ -145,12 +192,16 @@ double flush_window(Trainer::State& s, EpochRecord& r, double position) {
                                        {"beta", s.beta->at(position)},
                                        {"lr", s.optimization->lr(step, position)}};
   double total = 0.0;
+  std::string bad;  // the first non-finite term
   for (auto& [k, sum] : r.window) {
-    const double mean = sum.item<double>() / static_cast<double>(r.window_updates);
-    if (!std::isfinite(mean))
-      throw NonFiniteLoss("non-finite loss between steps " + std::to_string(step - r.window_steps + 1) + " and " +
-                          std::to_string(step) + " (" + k + ")");
-    values[k] = mean;
+    values[k] = sum.item<double>() / static_cast<double>(r.window_updates);
+    if (bad.empty() && !std::isfinite(values[k])) bad = k;
+  }
+  if (s.dp ? s.dp->any(!bad.empty()) : !bad.empty())
+    throw NonFiniteLoss("non-finite loss between steps " + std::to_string(step - r.window_steps + 1) + " and " +
+                        std::to_string(step) + " (" + (bad.empty() ? "on another rank" : bad) + ")");
+  for (auto& [k, sum] : r.window) {
+    const double mean = values[k];
     if (k.size() > 6 && (k.compare(k.size() - 6, 6, "/recon") == 0 || k.compare(k.size() - 6, 6, "/llike") == 0))
       total += mean;
     auto& e = r.sums[k];
@@ -169,7 +220,11 @@ void finish_epoch(Trainer::State& s, const EpochRecord& r, Clock::time_point epo
                   Clock::time_point session_start, double wait_before, int64_t skipped_before) {
   const auto& c = s.config;
   const double train_seconds = seconds_since(epoch_start);
-  const double val = s.validate();
+  // Every rank validates the whole test split on its replica (rank 0's
+  // BatchNorm statistics first); rank 0's figure decides for all.
+  if (s.dp) s.dp->broadcast_buffers(*s.model);
+  double val = s.validate();
+  if (s.dp) val = s.dp->from_rank0(val);
   s.optimization->end_epoch(val);
   const int64_t epoch = s.progress.epoch + 1;  // 1-based: the epoch just done
   const int64_t samples = s.data->steps_per_epoch() * c.train.batch_size;
@@ -218,7 +273,9 @@ bool run_epoch(Trainer::State& s, Clock::time_point session_start) {
   EpochRecord r;
   core::Progress bar(fmt::format("[train] epoch {}/{}", s.progress.epoch + 1, c.train.epochs), steps);
   for (auto& b = s.progress.batch_in_epoch; b < steps; ++b) {
-    if (core::interrupt_requested() || (s.options.max_steps >= 0 && s.progress.step >= s.options.max_steps)) {
+    bool stop = core::interrupt_requested() || (s.options.max_steps >= 0 && s.progress.step >= s.options.max_steps);
+    if (s.dp) stop = s.dp->any(stop);  // a signal to any rank stops all of them at this step
+    if (stop) {
       bar.finish();
       save_with_time(s, session_start);
       s.log->info("stopped at step {}: saved {}", s.progress.step, s.run_dir->last());
@@ -250,6 +307,7 @@ TrainResult Trainer::run() {
     s.log->info("best val MPJPE {:.2f} mm at epoch {}; checkpoints in {}", s.progress.best_val_mpjpe,
                 s.progress.best_epoch, s.run_dir->checkpoint_dir());
   s.progress.seconds += seconds_since(start);
+  if (s.dp) s.dp->group().barrier();  // the end of training, on every rank
   TrainResult r;
   r.best_val_mpjpe = s.progress.best_val_mpjpe;
   r.best_epoch = static_cast<int>(s.progress.best_epoch);

@@ -27,17 +27,26 @@ bool Trainer::State::reads_rgb(const std::vector<size_t>& active) const {
 }
 
 void Trainer::State::save() {
+  if (dp) {  // rank 0's BatchNorm statistics in the checkpoint and on every rank
+    dp->broadcast_buffers(*model);
+    dp->check_replicas(*model, "after step " + std::to_string(progress.step));
+  }
   core::CheckpointWriter w;
-  w.add_module(schema::kModel, *model);
-  optimization->save(w);
-  schema::write_counters(w, progress);
-  schema::write_generator_states(w);
-  w.add_tensor(schema::kNorm2dMean, data->norm2d().mean);
-  w.add_tensor(schema::kNorm2dStd, data->norm2d().std);
-  w.add_tensor(schema::kNorm3dMean, data->norm3d().mean);
-  w.add_tensor(schema::kNorm3dStd, data->norm3d().std);
-  w.add_string(schema::kConfig, core::to_yaml(config));
-  run_dir->save_last(w);
+  const bool writes = run_dir->writes();
+  if (dp) dp->save_generators(writes ? &w : nullptr);
+  if (writes) {
+    w.add_module(schema::kModel, *model);
+    optimization->save(w);
+    schema::write_counters(w, progress);
+    schema::write_generator_states(w);
+    w.add_tensor(schema::kNorm2dMean, data->norm2d().mean);
+    w.add_tensor(schema::kNorm2dStd, data->norm2d().std);
+    w.add_tensor(schema::kNorm3dMean, data->norm3d().mean);
+    w.add_tensor(schema::kNorm3dStd, data->norm3d().std);
+    w.add_string(schema::kConfig, core::to_yaml(config));
+    run_dir->save_last(w);
+  }
+  if (dp) dp->group().barrier();  // no rank leaves before last.pt is complete
 }
 
 void Trainer::State::load() {
@@ -46,6 +55,7 @@ void Trainer::State::load() {
   r.load_module(schema::kModel, *model);
   optimization->load(r);
   schema::restore_generator_states(r);
+  if (dp) dp->restore_generators(r);
   data->set_normalizers({r.tensor(schema::kNorm2dMean), r.tensor(schema::kNorm2dStd)},
                         {r.tensor(schema::kNorm3dMean), r.tensor(schema::kNorm3dStd)});
 }

@@ -15,6 +15,7 @@
 #include "hpe3d/models/pair.h"
 #include "hpe3d/train/batch_source.h"
 #include "hpe3d/train/beta_schedule.h"
+#include "hpe3d/train/data_parallel.h"
 #include "hpe3d/train/objective.h"
 #include "hpe3d/train/optimization.h"
 #include "hpe3d/train/run_directory.h"
@@ -37,6 +38,7 @@ struct Trainer::State {
   std::unique_ptr<Optimization> optimization;
   std::vector<size_t> pair_optimizer;  // pair i -> its optimiser in `optimization`
   std::unique_ptr<BetaSchedule> beta;
+  std::unique_ptr<DataParallel> dp;  // null in one process
 
   core::checkpoint_schema::Counters progress;  // all of it in checkpoints
   double mean_pose_mpjpe = 0.0;
@@ -45,6 +47,7 @@ struct Trainer::State {
   std::vector<size_t> active_pairs(int64_t epoch) const;
   bool reads_rgb(const std::vector<size_t>& active) const;
 
+  // Collective in a data-parallel run (every rank calls it; rank 0 writes).
   void save();
   void load();
   double validate();

@@ -26,6 +26,11 @@ inline constexpr const char* kNorm3dMean = "norm3d_mean";  // [16*3]
 inline constexpr const char* kNorm3dStd = "norm3d_std";
 inline constexpr const char* kCriticOptimizer = "critic_optimizer";  // VAE-GAN only
 inline constexpr const char* kLrState = "lr_state";    // float64 [3]: LrSchedule::state()
+// Data-parallel runs only: every rank's default generator, rank r's in row r
+// ([world, state bytes] uint8; the CUDA one of the rank's own device), so that
+// the same world size resumes each rank's dropout and latent samples exactly.
+inline constexpr const char* kRankRngCpu = "rng_cpu_ranks";
+inline constexpr const char* kRankRngCuda = "rng_cuda_ranks";
 
 // "optimizer0", "optimizer1", ...: one per optimiser of the VAE.
 std::string optimizer_entry(size_t index);

@@ -227,10 +227,31 @@ struct EvalConfig {
   }
 };
 
+// Data-parallel training (docs/distributed.md). Used only when the launcher
+// (torchrun, srun) starts more than one process; one process ignores it.
+struct DistributedConfig {
+  std::string backend = "auto";
+  double timeout = 300.0;
+  double bucket_mb = 25.0;
+  bool sync_bn = false;
+  template <class V>
+  void visit(V& v) {
+    v.field("backend", backend, "c10d backend: auto (nccl on CUDA, gloo on CPU) | gloo | nccl",
+            Choices{"auto", "gloo", "nccl"});
+    v.field("timeout", timeout, "seconds a collective waits for a missing or dead rank before the job fails",
+            Range{1, 1e6});
+    v.field("bucket_mb", bucket_mb, "size of one gradient all-reduce bucket (MB)", Range{0.01, 1e4});
+    v.field("sync_bn", sync_bn,
+            "BatchNorm of the pose networks with the global batch's statistics (false: each rank's own, rank 0's "
+            "running statistics broadcast)");
+  }
+};
+
 struct RuntimeConfig {
   std::string device = "auto";
   int threads = 0;
   std::string blas_core = "auto";
+  DistributedConfig distributed;
   template <class V>
   void visit(V& v) {
     v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
@@ -241,6 +262,7 @@ struct RuntimeConfig {
             "OPENBLAS_CORETYPE if OpenBLAS chose weaker ones), keep, or a core name; HPE3D_BLAS_CORE overrides",
             Choices{"auto", "keep", "Prescott", "Nehalem", "Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake",
                     "SapphireRapids"});
+    v.section("distributed", distributed);
   }
 };
 

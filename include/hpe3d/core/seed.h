@@ -14,6 +14,9 @@ uint64_t splitmix64(uint64_t x);
 // Per-epoch streams of a training run besides its batches (batch >= 0).
 inline constexpr int64_t kFlipStream = -1;   // the epoch's left/right flips
 inline constexpr int64_t kOrderStream = -2;  // the epoch's sample order (EpochSampler)
+// A data-parallel rank's default generator (dropout, latent samples):
+// splitmix64(batch_seed(seed, rank, kRankStream)); the epoch argument holds the rank.
+inline constexpr int64_t kRankStream = -3;
 
 // The seed of batch `batch` of `epoch` (or of a stream above): a pure function
 // of the run seed, so that a resumed run draws exactly what it would have drawn.

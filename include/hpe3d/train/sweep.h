@@ -3,6 +3,11 @@
 // of values; every combination runs as its own run directory, and
 // sweep_summary.md / sweep_summary.csv list one row per run.
 //
+// A sweep spread over machines (a Slurm job array, docs/distributed.md):
+// shard I of N runs grid points I, I+N, I+2N, ... and writes
+// sweep_summary.shard-I-of-N.csv; merge_sweep_summaries then writes the one
+// table of all shards.
+//
 //   sweep:
 //     train.beta.max: [0.0001, 0.001]
 //     model.latent_dim: [16, 64]
@@ -29,7 +34,13 @@ struct SweepOptions {
   std::string config_path;
   std::vector<std::string> overrides;  // --set, applied before each run's values
   std::string output_root;             // runs go to <output_root>/<name>_<i>
+  int shard = 0, shards = 1;           // this process runs the grid points i with i % shards == shard
 };
+
+// "I/N" (--sweep-shard) as {I, N}; without it, SLURM_ARRAY_TASK_ID minus
+// SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT when a job array sets them;
+// else {0, 1}. Throws core::InputError naming the flag or variable.
+std::pair<int, int> sweep_shard(const std::string& flag);
 
 struct SweepResult {
   int runs = 0;              // rows of the summary
@@ -39,5 +50,11 @@ struct SweepResult {
 // Checks every combination's config, then runs them in order; an interrupted
 // run ends the sweep (the summary lists the runs so far).
 SweepResult run_sweep(const SweepOptions& options);
+
+// Reads DIR/sweep_summary.shard-*-of-N.csv and writes DIR/sweep_summary.md and
+// .csv with every run once, in grid order. Returns the number of rows; throws
+// core::InputError naming DIR when no shard file is there, a shard of the N is
+// missing, or the shards disagree on the swept keys.
+int merge_sweep_summaries(const std::string& dir);
 
 }  // namespace hpe3d::train

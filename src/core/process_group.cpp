@@ -1,0 +1,168 @@
+#include "hpe3d/core/process_group.h"
+
+#include <chrono>
+#include <map>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+#include <torch/version.h>
+
+#include "hpe3d/core/error.h"
+#include "hpe3d/core/logging.h"
+
+namespace hpe3d::core {
+namespace {
+
+// LibTorch 2.0 split ProcessGroup into a front end and backends; Gloo and
+// NCCL are backends there, process groups in 1.13. Both have the collectives.
+#if TORCH_VERSION_MAJOR >= 2
+using Backend = c10d::Backend;
+#else
+using Backend = c10d::ProcessGroup;
+#endif
+
+bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+c10::intrusive_ptr<Backend> make_gloo(const c10::intrusive_ptr<c10d::Store>& store, const DistributedEnv& env,
+                                      std::chrono::milliseconds timeout) {
+  auto o = c10d::ProcessGroupGloo::Options::create(timeout);
+  if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr && *ifname != '\0')
+    o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+  else if (loopback(env.master_addr))
+    o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+  else
+    o->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+  o->threads = 2 * static_cast<int>(o->devices.size());
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world, o);
+}
+
+c10::intrusive_ptr<Backend> make_nccl(const c10::intrusive_ptr<c10d::Store>& store, const DistributedEnv& env,
+                                      std::chrono::milliseconds timeout) {
+#ifdef USE_C10D_NCCL
+  auto o = c10d::ProcessGroupNCCL::Options::create();
+  o->timeout = timeout;
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, env.rank, env.world, o);
+#else
+  (void)store, (void)env, (void)timeout;
+  fail("runtime.distributed.backend", "nccl: this LibTorch was built without NCCL (use gloo)");
+#endif
+}
+
+}  // namespace
+
+struct ProcessGroup::Impl {
+  DistributedEnv env;
+  std::string backend;
+  double timeout_s = 0.0;
+  c10::intrusive_ptr<Backend> pg;
+
+  void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what) const {
+    try {
+      work->wait();
+    } catch (const std::exception& e) {
+      const c10::Error* ce = dynamic_cast<const c10::Error*>(&e);
+      throw std::runtime_error(fmt::format(
+          "distributed {} failed on rank {} of {} (another rank exited, or did not answer within "
+          "runtime.distributed.timeout = {:g} s): {}",
+          what, env.rank, env.world, timeout_s, ce != nullptr ? ce->what_without_backtrace() : e.what()));
+    }
+  }
+};
+
+ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.env = options.env;
+  m.timeout_s = options.timeout_s;
+  m.backend = options.backend == "auto" ? (options.device.is_cuda() ? "nccl" : "gloo") : options.backend;
+  if (m.backend == "nccl" && !options.device.is_cuda())
+    fail("runtime.distributed.backend", "nccl needs a CUDA device (runtime.device); use gloo on the CPU");
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000.0));
+  c10d::TCPStoreOptions so;
+  so.port = static_cast<uint16_t>(m.env.master_port);
+  so.numWorkers = static_cast<size_t>(m.env.world);
+  so.timeout = timeout;
+  so.multiTenant = true;
+  // Under torchrun the elastic agent serves the store already.
+  so.isServer = m.env.rank == 0 && !m.env.agent_store;
+  c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(m.env.master_addr, so);
+  // A restarted group must not read the addresses its previous attempt left there.
+  if (m.env.agent_store)
+    store = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(m.env.restart_count), store);
+  store = c10::make_intrusive<c10d::PrefixStore>("default_pg", store);
+  m.pg = m.backend == "nccl" ? make_nccl(store, m.env, timeout) : make_gloo(store, m.env, timeout);
+  logger("distributed")
+      ->info("rank {} of {} (local rank {}, {}): {} process group via {}:{}{}", m.env.rank, m.env.world,
+             m.env.local_rank, m.env.launcher, m.backend, m.env.master_addr, m.env.master_port,
+             m.env.restart_count > 0 ? fmt::format(", restart {}", m.env.restart_count) : "");
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+int ProcessGroup::rank() const { return impl_->env.rank; }
+int ProcessGroup::world() const { return impl_->env.world; }
+const std::string& ProcessGroup::backend() const { return impl_->backend; }
+
+void ProcessGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
+  // A c10d collective takes one tensor per device: the list goes as one flat
+  // buffer per dtype, copied back in place.
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  std::map<c10::ScalarType, std::vector<size_t>> by_type;
+  for (size_t i = 0; i < tensors.size(); ++i) by_type[tensors[i].scalar_type()].push_back(i);
+  torch::NoGradGuard no_grad;
+  for (const auto& [type, indices] : by_type) {
+    std::vector<torch::Tensor> flat;
+    for (size_t i : indices) flat.push_back(tensors[i].reshape({-1}));
+    std::vector<torch::Tensor> buffer{torch::cat(flat)};
+    impl_->wait(impl_->pg->broadcast(buffer, o), "broadcast");
+    int64_t offset = 0;
+    for (size_t i : indices) {
+      tensors[i].copy_(buffer[0].narrow(0, offset, tensors[i].numel()).view_as(tensors[i]));
+      offset += tensors[i].numel();
+    }
+  }
+}
+
+void ProcessGroup::all_reduce_sum(torch::Tensor& tensor) {
+  std::vector<torch::Tensor> t{tensor};
+  impl_->wait(impl_->pg->allreduce(t, {c10d::ReduceOp::SUM}), "all-reduce");
+}
+
+void ProcessGroup::all_reduce_max(torch::Tensor& tensor) {
+  std::vector<torch::Tensor> t{tensor};
+  impl_->wait(impl_->pg->allreduce(t, {c10d::ReduceOp::MAX}), "all-reduce");
+}
+
+std::vector<torch::Tensor> ProcessGroup::all_gather(const torch::Tensor& tensor) {
+  std::vector<torch::Tensor> in{tensor.contiguous()};
+  std::vector<std::vector<torch::Tensor>> out(1);
+  for (int r = 0; r < world(); ++r) out[0].push_back(torch::empty_like(in[0]));
+  impl_->wait(impl_->pg->allgather(out, in), "all-gather");
+  return out[0];
+}
+
+void ProcessGroup::barrier() { impl_->wait(impl_->pg->barrier(), "barrier"); }
+
+std::shared_ptr<ProcessGroup> launch_process_group(const DistributedConfig& config, torch::Device device) {
+  static std::mutex mutex;
+  static std::shared_ptr<ProcessGroup> group;
+  static bool detected = false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!detected) {
+    const auto env = detect_distributed_env();
+    if (env.distributed()) set_log_rank(env.rank, env.world);
+    if (env.distributed()) group = std::make_shared<ProcessGroup>(ProcessGroupOptions{env, config.backend, config.timeout, device});
+    detected = true;
+  }
+  return group;
+}
+
+}  // namespace hpe3d::core
