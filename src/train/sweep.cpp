@@ -1,5 +1,6 @@
 #include "hpe3d/train/sweep.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -14,8 +15,38 @@
 
 namespace hpe3d::train {
 
+namespace {
+
+std::string flow(const YAML::Node& value) {
+  YAML::Emitter e;
+  e << YAML::Flow << value;
+  return e.c_str();
+}
+
+// The list form: one run per entry, each a mapping of key.path: value ({}: the file as it is).
+std::vector<std::vector<std::string>> listed_runs(const YAML::Node& sweep, const std::string& file) {
+  std::vector<std::vector<std::string>> runs;
+  for (size_t i = 0; i < sweep.size(); ++i) {
+    const auto& run = sweep[i];
+    const std::string where = file + ": sweep[" + std::to_string(i) + "]";
+    if (!run.IsMap()) core::fail(where, "expected a mapping of key.path: value ({} for the file as it is)");
+    std::vector<std::string> row;
+    for (const auto& kv : run) {
+      if (kv.second.IsSequence() || kv.second.IsMap())
+        core::fail(where + "." + kv.first.Scalar(), "expected one value (the grid form takes lists)");
+      row.push_back(kv.first.Scalar() + "=" + flow(kv.second));
+    }
+    runs.push_back(row);
+  }
+  return runs;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file) {
-  if (!sweep.IsMap() || sweep.size() == 0) core::fail(file + ": sweep", "expected a mapping of key.path: [values]");
+  if (sweep.IsSequence() && sweep.size() > 0) return listed_runs(sweep, file);
+  if (!sweep.IsMap() || sweep.size() == 0)
+    core::fail(file + ": sweep", "expected a mapping of key.path: [values] (a grid) or a list of mappings (one run each)");
   std::vector<std::vector<std::string>> grid{{}};
   for (const auto& kv : sweep) {
     const std::string key = kv.first.Scalar();
@@ -24,10 +55,8 @@ std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, cons
     std::vector<std::vector<std::string>> next;
     for (const auto& partial : grid) {
       for (const auto& value : kv.second) {
-        YAML::Emitter e;
-        e << YAML::Flow << value;
         auto row = partial;
-        row.push_back(key + "=" + e.c_str());
+        row.push_back(key + "=" + flow(value));
         next.push_back(row);
       }
     }
@@ -69,8 +98,12 @@ SweepResult run_sweep(const SweepOptions& options) {
   }
 
   std::ostringstream md, csv;
+  // Columns: every swept key in order of appearance; a listed run that leaves one as the file has it shows "base".
   std::vector<std::string> keys;
-  for (const auto& kv : sweep) keys.push_back(kv.first.Scalar());
+  auto key_of = [](const std::string& override_) { return override_.substr(0, override_.find('=')); };
+  for (const auto& values : grid)
+    for (const auto& v : values)
+      if (std::find(keys.begin(), keys.end(), key_of(v)) == keys.end()) keys.push_back(key_of(v));
   md << "| run | " << fmt::format("{}", fmt::join(keys, " | "))
      << " | best val MPJPE (mm) | best epoch | time (s) |\n|---|";
   for (size_t k = 0; k < keys.size(); ++k) md << "---|";
@@ -78,7 +111,10 @@ SweepResult run_sweep(const SweepOptions& options) {
   csv << "run," << fmt::format("{}", fmt::join(keys, ",")) << ",best_val_mpjpe_mm,best_epoch,seconds\n";
   for (const auto& row : rows) {
     std::vector<std::string> values;
-    for (const auto& v : row.values) values.push_back(v.substr(v.find('=') + 1));
+    for (const auto& key : keys) {
+      auto it = std::find_if(row.values.begin(), row.values.end(), [&](const std::string& v) { return key_of(v) == key; });
+      values.push_back(it == row.values.end() ? "base" : it->substr(it->find('=') + 1));
+    }
     const auto name = std::filesystem::path(row.dir).filename().string();
     md << fmt::format("| {} | {} | {:.2f} | {} | {:.1f} |\n", name, fmt::join(values, " | "),
                       row.result.best_val_mpjpe, row.result.best_epoch, row.result.seconds);

@@ -6,6 +6,15 @@
 //   sweep:
 //     train.beta.max: [0.0001, 0.001]
 //     model.latent_dim: [16, 64]
+//
+// or a list of runs, each a mapping of key paths to one value (a
+// one-factor-at-a-time design; {} is the file as it is; keys a run leaves
+// alone show "base" in the summary):
+//
+//   sweep:
+//     - {}
+//     - {data.flip: false}
+//     - {model.latent_dim: 100}
 #include <string>
 #include <vector>
 
@@ -13,8 +22,8 @@
 
 namespace hpe3d::train {
 
-// The grid as override lists ("train.beta.max=0.001", ...), in the order the
-// keys appear, the last key varying fastest. Throws core::InputError naming
+// The runs as override lists ("train.beta.max=0.001", ...): a grid in the
+// order the keys appear, the last key varying fastest; a list in its order. Throws core::InputError naming
 // `file` for a malformed block.
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file);
 
