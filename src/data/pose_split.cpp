@@ -6,11 +6,22 @@
 namespace hpe3d::data {
 
 void check_split_shapes(const core::ModelConfig& model, const std::string& source) {
-  if (model.joints_2d == kSplitJoints2d && model.joints_3d == kSplitJoints3d) return;
-  const std::string what = "the pose pipeline feeds 17 2D joints and predicts 16 root-relative 3D joints "
-                           "(model.joints_2d: 17, model.joints_3d: 16), got " +
+  if ((model.joints_2d == kSplitJoints2d || model.joints_2d == kSplitJoints2d - 1) &&
+      model.joints_3d == kSplitJoints3d)
+    return;
+  const std::string what = "the pose pipeline feeds 17 2D joints (or 16 without Neck/Nose) and predicts 16 "
+                           "root-relative 3D joints (model.joints_2d: 17 or 16, model.joints_3d: 16), got " +
                            std::to_string(model.joints_2d) + " and " + std::to_string(model.joints_3d);
   core::fail(source.empty() ? "model" : source + ": model", what);
+}
+
+torch::Tensor select_joints_2d(const torch::Tensor& pose2d, int64_t joints_2d) {
+  TORCH_CHECK(pose2d.dim() == 2 && pose2d.size(1) == kSplitJoints2d * 2, "select_joints_2d: expected [B, ",
+              kSplitJoints2d * 2, "], got ", pose2d.sizes());
+  if (joints_2d == kSplitJoints2d) return pose2d;
+  TORCH_CHECK(joints_2d == kSplitJoints2d - 1, "select_joints_2d: joints_2d must be 16 or 17, got ", joints_2d);
+  static const int64_t neck = geometry::joint_index("Neck/Nose");
+  return torch::cat({pose2d.narrow(1, 0, 2 * neck), pose2d.narrow(1, 2 * neck + 2, pose2d.size(1) - 2 * neck - 2)}, 1);
 }
 
 PoseSplit PoseSplit::to(const torch::Device& device) const {

@@ -38,7 +38,11 @@ int64_t evaluate_split(TrainedModel& t, const data::PoseSplit& split, data::Imag
         b.images = b.images.index_select(0, keep_device);
       }
     }
-    b.posterior = t.model->encode(options.from, t.input(options.from, b.pose2d, b.pose3d, b.images));
+    auto x = t.input(options.from, b.pose2d, b.pose3d, b.images);
+    if (t.model->has_encoder(options.from)) b.posterior = t.model->encode(options.from, x);
+    if (options.to)
+      b.prediction = b.posterior.mu.defined() ? t.model->decode(*options.to, b.posterior.mu)
+                                              : t.model->predict(options.from, *options.to, x);
     visit(b);
   }
   if (was_training) t.model->train();

@@ -30,7 +30,7 @@ torch::Tensor example_mask(int64_t n, int count, uint64_t seed) {
 models::Pair checked_pair(const TrainedModel& t, const std::string& name) {
   auto pair = models::parse_pair(name, "--pair");
   if (pair.to != models::Modality::kPose3d) core::fail("--pair", "must decode pose3d, got " + name);
-  if (!t.model->has_encoder(pair.from))
+  if (!t.model->predicts(pair.from, pair.to))
     core::fail("--pair", "the checkpoint's model has no " + models::modality_name(pair.from) + " encoder");
   return pair;
 }
@@ -116,27 +116,31 @@ EvalReport evaluate_model(TrainedModel& t, const data::PoseSplit& split, const E
   const auto pair = checked_pair(t, options.pair);
   if (pair.from == models::Modality::kRgb && images == nullptr)
     core::fail("--pair", options.pair + " needs the split's images");
+  if (options.hypotheses > 1 && !t.model->has_encoder(pair.from))
+    core::fail("--hypotheses", "the checkpoint's model (model.kind " + t.config.model.kind +
+                                   ") has no latent to sample: one prediction per pose");
   Evaluator evaluator(options, split.action_names);
   torch::manual_seed(options.seed);
   const auto examples = example_mask(split.size(), options.examples, options.seed);
   const auto action = split.action.cpu(), subject = split.subject.cpu();
   auto visit = [&](const SplitBatch& batch) {
     const int64_t b = batch.pose3d.size(0);
-    auto to_pose = [&](const torch::Tensor& z) {
-      return geometry::add_root(t.norm3d.denormalize(t.model->decode(pair.to, z)).view({b, data::kSplitJoints3d, 3})).cpu();
+    auto to_pose = [&](const torch::Tensor& decoded) {
+      return geometry::add_root(t.norm3d.denormalize(decoded).view({b, data::kSplitJoints3d, 3})).cpu();
     };
-    auto pred = to_pose(batch.posterior.mu);
+    auto pred = to_pose(batch.prediction);
     torch::Tensor samples;
     if (options.hypotheses > 1) {
       std::vector<torch::Tensor> ks;
-      for (int k = 0; k < options.hypotheses; ++k) ks.push_back(to_pose(t.model->reparameterize(batch.posterior, true)));
+      for (int k = 0; k < options.hypotheses; ++k)
+        ks.push_back(to_pose(t.model->decode(pair.to, t.model->reparameterize(batch.posterior, true))));
       samples = torch::stack(ks);
     }
     auto gt = geometry::add_root(batch.pose3d.cpu());
     evaluator.add(pred, samples, gt, action.index_select(0, batch.rows), subject.index_select(0, batch.rows));
     evaluator.add_examples(pred, gt, examples.index_select(0, batch.rows).nonzero().flatten(), batch.images);
   };
-  const int64_t left_out = evaluate_split(t, split, images, {pair.from, options.batch_size}, visit);
+  const int64_t left_out = evaluate_split(t, split, images, {pair.from, options.batch_size, pair.to}, visit);
   if (left_out > 0)
     core::logger("eval")->warn("{} sample(s) left out, their image unreadable (missing: skip)", left_out);
   return evaluator.report();

@@ -22,6 +22,8 @@ int64_t export_latents(const LatentExportOptions& o) {
   if (o.stride < 1) core::fail("--stride", "must be >= 1");
   auto model = load_trained_model(o.checkpoint, o.device);
   const auto modality = models::parse_modality(o.modality, "--modality");
+  if (model.model->has_regressor())
+    core::fail(o.checkpoint, "model.kind " + model.config.model.kind + " has no latent to export");
   if (!model.model->has_encoder(modality))
     core::fail("--modality", "the checkpoint's model has no " + o.modality + " encoder");
   const auto& c = model.config;

@@ -14,7 +14,7 @@ namespace hpe3d::eval {
 
 torch::Tensor TrainedModel::input(models::Modality modality, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
                                   const torch::Tensor& images) const {
-  if (modality == models::Modality::kPose2d) return norm2d.normalize(pose2d);
+  if (modality == models::Modality::kPose2d) return data::select_joints_2d(norm2d.normalize(pose2d), config.model.joints_2d);
   if (modality == models::Modality::kPose3d) return norm3d.normalize(pose3d);
   TORCH_CHECK(images.defined(), "TrainedModel::input: the rgb modality needs images");
   return data::imagenet_normalize(images);

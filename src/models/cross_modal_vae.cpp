@@ -13,6 +13,7 @@ void add(torch::nn::Module& self, std::map<Modality, torch::nn::AnyModule>& tabl
          const std::string& kind, M module) {
   TORCH_CHECK(module, "CrossModalVAE: empty ", kind, " for ", modality_name(m));
   TORCH_CHECK(!table.count(m), "CrossModalVAE: ", kind, " for ", modality_name(m), " already set");
+  TORCH_CHECK(!self.named_children().contains("regressor"), "CrossModalVAE: a model with a regressor has no ", kind);
   self.register_module(kind + "_" + modality_name(m), module.ptr());
   table.emplace(m, torch::nn::AnyModule(module));
 }
@@ -64,8 +65,37 @@ void CrossModalVAEImpl::set_discriminator(Modality m, ImageDiscriminator d) {
   discriminator_modules_.push_back(d.ptr());
 }
 
+void CrossModalVAEImpl::set_regressor(PoseRegressor r) {
+  TORCH_CHECK(r, "CrossModalVAE: empty regressor");
+  TORCH_CHECK(!has_regressor() && encoders_.empty() && decoders_.empty(),
+              "CrossModalVAE: a regressor is the model's only network");
+  regressor_ = register_module("regressor", r);
+}
+
+bool CrossModalVAEImpl::predicts(Modality from, Modality to) const {
+  if (has_regressor()) return from == Modality::kPose2d && to == Modality::kPose3d;
+  return has_encoder(from) && has_decoder(to);
+}
+
+torch::Tensor CrossModalVAEImpl::predict(Modality from, Modality to, const torch::Tensor& x) {
+  if (!has_regressor()) return decode(to, encode(from, x).mu);
+  TORCH_CHECK(predicts(from, to), "CrossModalVAE: the regressor predicts pose2d->pose3d only, not ",
+              modality_name(from), "->", modality_name(to));
+  return regressor_(x);
+}
+
+std::vector<torch::Tensor> CrossModalVAEImpl::pair_parameters(Modality from, Modality to) {
+  if (has_regressor()) return predicts(from, to) ? regressor_->parameters() : std::vector<torch::Tensor>{};
+  auto params = encoder_parameters(from);
+  auto dec = decoder_parameters(to);
+  params.insert(params.end(), dec.begin(), dec.end());
+  return params;
+}
+
 Posterior CrossModalVAEImpl::encode(Modality m, const torch::Tensor& x) {
-  return find(encoders_, m, "encoder").forward<Posterior>(x);
+  auto posterior = find(encoders_, m, "encoder").forward<Posterior>(x);
+  posterior.logvar = posterior.logvar.clamp_max(kMaxLogvar);
+  return posterior;
 }
 
 torch::Tensor CrossModalVAEImpl::reparameterize(const Posterior& p, bool sample) {
@@ -120,6 +150,7 @@ void check_model_config(const core::ModelConfig& c) {
   auto check = [](bool ok, const std::string& key, const std::string& what) {
     if (!ok) core::fail("model." + key, what);
   };
+  check(c.kind == "vae" || c.kind == "martinez", "kind", "must be vae or martinez, got '" + c.kind + "'");
   check(c.latent_dim > 0, "latent_dim", "must be positive");
   check(c.joints_2d == 16 || c.joints_2d == 17, "joints_2d", "must be 16 or 17");
   check(c.joints_3d == 16 || c.joints_3d == 17, "joints_3d", "must be 16 or 17");
@@ -127,6 +158,15 @@ void check_model_config(const core::ModelConfig& c) {
         "must be 64, 128 or 256");
   check(c.pose.hidden > 0 && c.pose.blocks >= 0, "pose", "hidden must be > 0 and blocks >= 0");
   check(c.pose.dropout >= 0 && c.pose.dropout < 1, "pose.dropout", "must be in [0, 1)");
+  check(c.pose.max_norm >= 0, "pose.max_norm", "must be >= 0");
+  if (c.kind == "martinez") {
+    const std::vector<std::string> from{"pose2d"}, to{"pose3d"};
+    check(c.encoders == from && c.decoders == to, "encoders/decoders",
+          "kind martinez regresses pose2d to pose3d: encoders [pose2d], decoders [pose3d]");
+    check(!c.discriminator.enabled, "discriminator.enabled", "kind martinez has no discriminator");
+    return;
+  }
+  check(c.pose.max_norm == 0, "pose.max_norm", "applies to model.kind martinez only");
   check(c.rgb_encoder.freeze >= 0 && c.rgb_encoder.freeze <= 5, "rgb_encoder.freeze",
         "must be in [0, 5]");
   check(c.rgb_encoder.dropout >= 0 && c.rgb_encoder.dropout < 1, "rgb_encoder.dropout",
@@ -160,6 +200,14 @@ CrossModalVAE make_model(const core::ModelConfig& c, bool load_pretrained) {
   auto joints = [&](Modality m) { return m == Modality::kPose2d ? c.joints_2d : c.joints_3d; };
   auto dims = [](Modality m) -> int64_t { return m == Modality::kPose2d ? 2 : 3; };
   CrossModalVAE model(c.latent_dim);
+  if (c.kind == "martinez") {
+    model->set_regressor(PoseRegressor(PoseRegressorOptions(c.joints_2d, 2, c.joints_3d, 3)
+                                           .hidden(c.pose.hidden)
+                                           .blocks(c.pose.blocks)
+                                           .dropout(c.pose.dropout)
+                                           .max_norm(c.pose.max_norm)));
+    return model;
+  }
   for (const auto& name : c.encoders) {
     Modality m = parse_modality(name, "model.encoders");
     if (m == Modality::kRgb) {

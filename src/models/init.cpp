@@ -25,4 +25,11 @@ void init_weights(nn::Module& module) {
   }
 }
 
+void init_posterior_heads(nn::Linear& fc_mu, nn::Linear& fc_logvar) {
+  torch::NoGradGuard no_grad;
+  fc_mu->reset_parameters();
+  nn::init::zeros_(fc_logvar->weight);
+  nn::init::zeros_(fc_logvar->bias);
+}
+
 }  // namespace hpe3d::models

@@ -5,7 +5,12 @@
 
 namespace hpe3d::models {
 
-LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
+torch::Tensor max_norm_weight(const torch::Tensor& weight, double max_norm) {
+  if (max_norm <= 0) return weight;
+  return weight * (max_norm / weight.norm().clamp_min(max_norm));
+}
+
+LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p, double max_norm_) : max_norm(max_norm_) {
   TORCH_CHECK(in > 0 && out > 0, "LinearBlock: sizes must be positive, got ", in, " -> ", out);
   TORCH_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, "LinearBlock: dropout must be in [0, 1), got ",
               dropout_p);
@@ -15,26 +20,28 @@ LinearBlockImpl::LinearBlockImpl(int64_t in, int64_t out, double dropout_p) {
 }
 
 torch::Tensor LinearBlockImpl::forward(const torch::Tensor& x) {
-  auto h = linear(x);
+  auto h = max_norm > 0 ? torch::nn::functional::linear(x, max_norm_weight(linear->weight, max_norm), linear->bias)
+                        : linear(x);
   if (fused && dropout->is_training() && !batch_norm_synchronised() && bn_relu_dropout_applies(h, *bn))
     return bn_relu_dropout(h, *bn, dropout->options.p());
   return dropout(torch::relu(batch_norm(bn, h)));
 }
 
-ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout) {
-  layer1 = register_module("layer1", LinearBlock(width, width, dropout));
-  layer2 = register_module("layer2", LinearBlock(width, width, dropout));
+ResidualBlockImpl::ResidualBlockImpl(int64_t width, double dropout, double max_norm) {
+  layer1 = register_module("layer1", LinearBlock(width, width, dropout, max_norm));
+  layer2 = register_module("layer2", LinearBlock(width, width, dropout, max_norm));
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) { return x + layer2(layer1(x)); }
 
 MlpTrunkImpl::MlpTrunkImpl(const MlpTrunkOptions& options_) : options(options_) {
   TORCH_CHECK(options.blocks() >= 0, "MlpTrunk: blocks must be >= 0, got ", options.blocks());
-  input = register_module("input",
-                          LinearBlock(options.in_features(), options.hidden(), options.dropout()));
+  TORCH_CHECK(options.max_norm() >= 0, "MlpTrunk: max_norm must be >= 0, got ", options.max_norm());
+  input = register_module("input", LinearBlock(options.in_features(), options.hidden(), options.dropout(),
+                                               options.max_norm()));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < options.blocks(); ++i)
-    blocks->push_back(ResidualBlock(options.hidden(), options.dropout()));
+    blocks->push_back(ResidualBlock(options.hidden(), options.dropout(), options.max_norm()));
 }
 
 torch::Tensor MlpTrunkImpl::forward(const torch::Tensor& x) {

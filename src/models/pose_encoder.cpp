@@ -26,6 +26,7 @@ PoseEncoderImpl::PoseEncoderImpl(const PoseEncoderOptions& options_) : options(o
   fc_logvar =
       register_module("fc_logvar", torch::nn::Linear(options.hidden(), options.latent_dim()));
   init_weights(*this);
+  init_posterior_heads(fc_mu, fc_logvar);
 }
 
 Posterior PoseEncoderImpl::forward(const torch::Tensor& pose) {

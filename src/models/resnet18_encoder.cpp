@@ -79,6 +79,7 @@ ResNet18EncoderImpl::ResNet18EncoderImpl(const ResNet18EncoderOptions& options_)
   fc_mu = register_module("fc_mu", nn::Linear(kFeatureDim, options.latent_dim()));
   fc_logvar = register_module("fc_logvar", nn::Linear(kFeatureDim, options.latent_dim()));
   init_weights(*this);
+  init_posterior_heads(fc_mu, fc_logvar);
   for (int64_t s = 0; s < options.freeze(); ++s)
     for (auto& m : stage_modules(s))
       for (auto& p : m->parameters()) p.set_requires_grad(false);

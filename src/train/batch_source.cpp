@@ -31,6 +31,7 @@ BatchSourceOptions batch_source_options(const core::ExperimentConfig& c, bool im
   o.batch_size = c.train.batch_size;
   o.seed = c.train.seed;
   o.flip = c.data.flip;
+  o.joints_2d = c.model.joints_2d;
   o.images = images;
   if (images) {
     o.image = data::image_options(c);
@@ -145,7 +146,8 @@ std::optional<Batch> BatchSource::next(int64_t index) {
 Batch BatchSource::make_batch(const torch::Tensor& pose2d, const torch::Tensor& pose3d,
                               const torch::Tensor& images) const {
   Batch b;
-  b.inputs[Modality::kPose2d] = b.targets[Modality::kPose2d] = norm2d_.normalize(pose2d);
+  b.inputs[Modality::kPose2d] = b.targets[Modality::kPose2d] =
+      data::select_joints_2d(norm2d_.normalize(pose2d), options_.joints_2d);
   b.inputs[Modality::kPose3d] = b.targets[Modality::kPose3d] = norm3d_.normalize(pose3d);
   if (images.defined()) {
     b.inputs[Modality::kRgb] = data::imagenet_normalize(images);

@@ -21,12 +21,18 @@ LossTerms VaeObjective::loss(models::CrossModalVAE& model, const models::Pair& p
   auto z = sample_latent_ ? model->reparameterize(posterior) : posterior.mu;
   auto decoded = model->decode(pair.to, z);
   auto recon = pair.to == Modality::kRgb ? image_reconstruction(decoded, target) : pose_reconstruction(decoded, target);
+  if (!with_kl_) return {{{recon, {}}}, {{"recon", recon.detach()}}};
+  if (beta == 0.0) {  // a rising schedule's first step: logged, not differentiated
+    torch::NoGradGuard no_grad;
+    auto kl = kl_divergence(posterior.mu, posterior.logvar, target[0].numel());
+    return {{{recon, {}}}, {{"recon", recon.detach()}, {"kl", kl}}};
+  }
   auto kl = kl_divergence(posterior.mu, posterior.logvar, target[0].numel());
   return {{{recon + beta * kl, {}}}, {{"recon", recon.detach()}, {"kl", kl.detach()}}};
 }
 
-VaeGanObjective::VaeGanObjective(VaeGanOptions options, int critic_steps)
-    : options_(std::move(options)), critic_steps_(critic_steps), vae_(options_.sample_latent) {
+VaeGanObjective::VaeGanObjective(VaeGanOptions options, int critic_steps, bool with_kl)
+    : options_(std::move(options)), critic_steps_(critic_steps), vae_(options_.sample_latent, with_kl) {
   TORCH_CHECK(critic_steps >= 1, "VaeGanObjective: critic_steps must be >= 1");
 }
 
@@ -52,7 +58,7 @@ LossTerms VaeGanObjective::loss(models::CrossModalVAE& model, const models::Pair
 LossTerms RegressionObjective::loss(models::CrossModalVAE& model, const models::Pair& pair, const Batch& batch,
                                     double /*beta: no latent prior*/) {
   const auto& target = batch.target(pair.to);
-  auto decoded = model->decode(pair.to, model->encode(pair.from, batch.input(pair.from)).mu);
+  auto decoded = model->predict(pair.from, pair.to, batch.input(pair.from));
   auto recon = pair.to == Modality::kRgb ? image_reconstruction(decoded, target) : pose_reconstruction(decoded, target);
   return {{{recon, {}}}, {{"recon", recon.detach()}}};
 }
@@ -65,9 +71,12 @@ std::unique_ptr<Objective> make_objective(const core::ExperimentConfig& c) {
   }
   if (c.train.objective != "vae")
     core::fail("train.objective", "expected vae or regression, got \"" + c.train.objective + "\"");
-  if (!c.model.discriminator.enabled) return std::make_unique<VaeObjective>(c.train.sample_latent);
+  if (c.model.kind == "martinez")
+    core::fail("train.objective", "model.kind martinez has no latent to train as a VAE: set train.objective: regression");
+  const bool with_kl = c.train.beta.max > 0;  // every schedule stays in [0, max]
+  if (!c.model.discriminator.enabled) return std::make_unique<VaeObjective>(c.train.sample_latent, with_kl);
   VaeGanOptions gan{c.model.discriminator.kind, c.train.gan.gamma, c.train.gan.gp_weight, c.train.sample_latent};
-  return std::make_unique<VaeGanObjective>(gan, c.train.gan.critic_steps);
+  return std::make_unique<VaeGanObjective>(gan, c.train.gan.critic_steps, with_kl);
 }
 
 }  // namespace hpe3d::train

@@ -193,12 +193,9 @@ TrainingOptimization make_training_optimization(const core::ExperimentConfig& c,
     const size_t index = o.add_vae_optimizer(make_optimizer(c.train.optimizer, model->vae_parameters()));
     out.pair_optimizer.assign(pairs.size(), index);
   } else {
-    for (const auto& p : pairs) {
-      auto params = model->encoder_parameters(p.from);
-      auto dec = model->decoder_parameters(p.to);
-      params.insert(params.end(), dec.begin(), dec.end());
-      out.pair_optimizer.push_back(o.add_vae_optimizer(make_optimizer(c.train.optimizer, params)));
-    }
+    for (const auto& p : pairs)
+      out.pair_optimizer.push_back(
+          o.add_vae_optimizer(make_optimizer(c.train.optimizer, model->pair_parameters(p.from, p.to))));
   }
   if (c.model.discriminator.enabled)
     o.set_critic_optimizer(std::make_unique<torch::optim::Adam>(

@@ -19,8 +19,41 @@
 
 namespace hpe3d::train {
 
+namespace {
+
+std::string flow(const YAML::Node& value) {
+  YAML::Emitter e;
+  e << YAML::Flow << value;
+  return e.c_str();
+}
+
+// The list form: one run per entry, each a mapping of key.path: value ({}: the file as it is).
+std::vector<std::vector<std::string>> listed_runs(const YAML::Node& sweep, const std::string& file) {
+  std::vector<std::vector<std::string>> runs;
+  for (size_t i = 0; i < sweep.size(); ++i) {
+    const auto& run = sweep[i];
+    const std::string where = file + ": sweep[" + std::to_string(i) + "]";
+    if (!run.IsMap()) core::fail(where, "expected a mapping of key.path: value ({} for the file as it is)");
+    std::vector<std::string> row;
+    for (const auto& kv : run) {
+      if (kv.second.IsSequence() || kv.second.IsMap())
+        core::fail(where + "." + kv.first.Scalar(), "expected one value (the grid form takes lists)");
+      row.push_back(kv.first.Scalar() + "=" + flow(kv.second));
+    }
+    runs.push_back(row);
+  }
+  return runs;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file) {
-  if (!sweep.IsMap() || sweep.size() == 0) core::fail(file + ": sweep", "expected a mapping of key.path: [values]");
+  if (sweep.IsSequence() && sweep.size() > 0) {
+    if (sweep.size() > static_cast<size_t>(kDefaultMaxRuns))
+      core::fail(file + ": sweep", fmt::format("{} runs exceed {}: split the list", sweep.size(), kDefaultMaxRuns));
+    return listed_runs(sweep, file);
+  }
+  if (!sweep.IsMap() || sweep.size() == 0) core::fail(file + ": sweep", "expected a mapping of key.path: [values] (a grid) or a list of mappings (one run each)");
   // The size of the grid is known, and checked, before any of it is built.
   int64_t max_runs = kDefaultMaxRuns;
   double runs = 1;
@@ -49,10 +82,8 @@ std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, cons
     std::vector<std::vector<std::string>> next;
     for (const auto& partial : grid) {
       for (const auto& value : kv.second) {
-        YAML::Emitter e;
-        e << YAML::Flow << value;
         auto row = partial;
-        row.push_back(key + "=" + e.c_str());
+        row.push_back(key + "=" + flow(value));
         next.push_back(row);
       }
     }
@@ -168,6 +199,13 @@ SweepResult run_sweep(const SweepOptions& options) {
     configs.push_back(core::config_from_yaml<core::ExperimentConfig>(YAML::Clone(root), options.config_path, overrides));
     check_config(configs.back(), fmt::format("{} (sweep: {})", options.config_path, fmt::join(values, " ")));
   }
+  // Columns: every swept key in order of appearance; a listed run that leaves
+  // one as the file has it shows "base".
+  std::vector<std::string> keys;
+  auto key_of = [](const std::string& override_) { return override_.substr(0, override_.find('=')); };
+  for (const auto& values : grid)
+    for (const auto& v : values)
+      if (std::find(keys.begin(), keys.end(), key_of(v)) == keys.end()) keys.push_back(key_of(v));
   std::vector<SummaryRow> rows;
   bool interrupted = false;
   for (size_t i = 0; i < grid.size(); ++i) {
@@ -178,7 +216,10 @@ SweepResult run_sweep(const SweepOptions& options) {
     Trainer trainer(config, {dir, false, -1});
     auto result = trainer.run();
     SummaryRow row{static_cast<int64_t>(i), std::filesystem::path(dir).filename().string(), {}, {}};
-    for (const auto& v : grid[i]) row.values.push_back(v.substr(v.find('=') + 1));
+    for (const auto& key : keys) {
+      auto it = std::find_if(grid[i].begin(), grid[i].end(), [&](const std::string& v) { return key_of(v) == key; });
+      row.values.push_back(it == grid[i].end() ? "base" : it->substr(it->find('=') + 1));
+    }
     row.result = {fmt::format("{:.4f}", result.best_val_mpjpe), std::to_string(result.best_epoch),
                   fmt::format("{:.2f}", result.seconds)};
     rows.push_back(std::move(row));
@@ -186,9 +227,6 @@ SweepResult run_sweep(const SweepOptions& options) {
     if (interrupted) break;
   }
 
-  std::vector<std::string> keys;
-  for (const auto& kv : sweep)
-    if (kv.first.Scalar() != kMaxRunsKey) keys.push_back(kv.first.Scalar());
   if (writes && options.shards == 1) {
     write_summary(options.output_root, keys, rows);
     log->info("wrote {}/sweep_summary.md and .csv ({} runs)", options.output_root, rows.size());

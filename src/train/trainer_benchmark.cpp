@@ -55,7 +55,7 @@ BenchmarkResult Trainer::benchmark(int steps) {
   // optimisation seam included) adds, so it deliberately calls backward and
   // step itself instead of going through train/optimization.h.
   const auto& train = s.data->train_split();
-  auto x2 = s.data->norm2d().normalize(train.pose2d.narrow(0, 0, bs));
+  auto x2 = data::select_joints_2d(s.data->norm2d().normalize(train.pose2d.narrow(0, 0, bs)), s.config.model.joints_2d);
   auto x3 = s.data->norm3d().normalize(train.pose3d.narrow(0, 0, bs));
   auto bare_steps = [&](int n) {
     for (int i = 0; i < n; ++i) {
@@ -66,9 +66,14 @@ BenchmarkResult Trainer::benchmark(int steps) {
           for (auto& param : group.params()) param.mutable_grad() = torch::Tensor();
         auto x = pair.from == Modality::kPose2d ? x2 : x3;
         auto y = pair.to == Modality::kPose2d ? x2 : x3;
-        auto out = s.model->forward(pair.from, pair.to, x);
-        auto loss = torch::mse_loss(out.reconstruction, y) +
-                    s.config.train.beta.max * kl_divergence(out.posterior.mu, out.posterior.logvar, y.size(1));
+        torch::Tensor loss;
+        if (s.model->has_regressor() || (s.config.train.beta.max == 0 && !s.config.train.sample_latent)) {
+          loss = torch::mse_loss(s.model->predict(pair.from, pair.to, x), y);
+        } else {
+          auto out = s.model->forward(pair.from, pair.to, x);
+          loss = torch::mse_loss(out.reconstruction, y) +
+                 s.config.train.beta.max * kl_divergence(out.posterior.mu, out.posterior.logvar, y.size(1));
+        }
         loss.backward();
         if (fused_adam_applies(opt)) fused_adam_step(static_cast<torch::optim::Adam&>(opt), 1.0f);  // as the trainer
         else opt.step();

@@ -66,9 +66,9 @@ double Trainer::State::validate() {
   const auto& test = data->test_split();
   eval::ErrorAccumulator acc;
   const int64_t left_out = eval::evaluate_split(
-      view, test, data->test_images(), {eval_pair.from, config.eval.batch_size}, [&](const eval::SplitBatch& b) {
-        auto decoded = model->decode(Modality::kPose3d, b.posterior.mu);
-        auto pred = data->norm3d().denormalize(decoded).view({b.pose3d.size(0), data::kSplitJoints3d, 3});
+      view, test, data->test_images(), {eval_pair.from, config.eval.batch_size, eval_pair.to},
+      [&](const eval::SplitBatch& b) {
+        auto pred = data->norm3d().denormalize(b.prediction).view({b.pose3d.size(0), data::kSplitJoints3d, 3});
         auto rows = b.rows.to(test.action.device());
         acc.add(eval::pose_errors(geometry::add_root(pred), geometry::add_root(b.pose3d), eval::Protocol::kP1,
                                   {config.eval.joints}),

@@ -5,6 +5,7 @@
 #include "hpe3d/core/error.h"
 #include "hpe3d/geometry/camera.h"
 #include "hpe3d/geometry/camera_set.h"
+#include "hpe3d/geometry/skeleton.h"
 #include "test_util.h"
 
 namespace hpe3d::data {
@@ -66,8 +67,9 @@ TEST(PoseSplit, FlipIsConsistentBetween2DAnd3D) {
   EXPECT_LT((v - p2.select(2, 1).to(torch::kFloat64)).abs().max().item<double>(), 0.05);
 }
 
-// The pipeline feeds 17 2D joints and predicts 16 root-relative 3D joints;
-// any other model shape is refused here, naming the key and the source.
+// The pipeline feeds 17 2D joints (or 16 without Neck/Nose) and predicts 16
+// root-relative 3D joints; any other model shape is refused here, naming the
+// key and the source.
 TEST(PoseSplit, OtherJointCountsAreRefusedInOnePlace) {
   core::ModelConfig m;
   EXPECT_NO_THROW(check_split_shapes(m));
@@ -82,7 +84,23 @@ TEST(PoseSplit, OtherJointCountsAreRefusedInOnePlace) {
   }
   m.joints_3d = 16;
   m.joints_2d = 16;
+  EXPECT_NO_THROW(check_split_shapes(m));
+  m.joints_2d = 15;
   EXPECT_THROW(check_split_shapes(m), core::InputError);
+}
+
+// joints_2d 16 drops exactly Neck/Nose (joint 9: features 18, 19) of the
+// normalised 17-joint input; 17 keeps it as it is.
+TEST(PoseSplit, SelectJoints2dDropsNeckNose) {
+  auto x = torch::arange(3 * 34, torch::kFloat32).view({3, 34});
+  EXPECT_TRUE(torch::equal(select_joints_2d(x, 17), x));
+  auto y = select_joints_2d(x, 16);
+  ASSERT_EQ(y.sizes(), torch::IntArrayRef({3, 32}));
+  EXPECT_EQ(geometry::joint_index("Neck/Nose"), 9);
+  EXPECT_TRUE(torch::equal(y.narrow(1, 0, 18), x.narrow(1, 0, 18)));
+  EXPECT_TRUE(torch::equal(y.narrow(1, 18, 14), x.narrow(1, 20, 14)));
+  EXPECT_THROW(select_joints_2d(x, 15), c10::Error);
+  EXPECT_THROW(select_joints_2d(x.narrow(1, 0, 32), 16), c10::Error);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "hpe3d/models/image_decoder.h"
 #include "hpe3d/models/pose_decoder.h"
 #include "hpe3d/models/pose_encoder.h"
+#include "hpe3d/models/pose_regressor.h"
 #include "test_util.h"
 
 namespace hpe3d::models {
@@ -115,6 +116,15 @@ const std::vector<std::pair<std::string, Factory>>& cases() {
   return all;
 }
 
+// The exact baseline against Martinez et al.'s network as their PyTorch port
+// lays it out (other names): spec -> (in joints, hidden, blocks).
+struct MartinezCase {
+  std::string spec;
+  int64_t joints_2d, hidden, blocks;
+};
+const std::vector<MartinezCase> kMartinezCases = {{"martinez:32,48,1024,2", 16, 1024, 2},
+                                                  {"martinez:34,48,512,1", 17, 512, 1}};
+
 // Runs the Python side once for every case; "" and *error on failure.
 const nlohmann::json& pytorch_layouts(std::string* error) {
   static std::once_flag once;
@@ -124,6 +134,7 @@ const nlohmann::json& pytorch_layouts(std::string* error) {
     std::string cmd = test::python() + " " + std::string(HPE3D_SOURCE_DIR) +
                       "/tests/models/pytorch_equivalents.py";
     for (auto& [spec, make] : cases()) cmd += " " + spec;
+    for (auto& m : kMartinezCases) cmd += " " + m.spec;
     std::string out;
     if (test::run_command(cmd + " 2>&1", &out) != 0) {
       err = "pytorch_equivalents.py failed (torch importable by " + test::python() + "?): " + out;
@@ -164,6 +175,35 @@ TEST(ParameterCount, EveryModuleMatchesItsPyTorchEquivalent) {
                 spec.c_str(), static_cast<long long>(total(c.parameters)),
                 static_cast<long long>(total(c.buffers)));
   }
+}
+
+// Same layers in the same order (shape by shape), same total, same buffers.
+TEST(ParameterCount, MartinezRegressorIsThePapersNetwork) {
+  std::string error;
+  const auto& py = pytorch_layouts(&error);
+  ASSERT_TRUE(error.empty()) << error;
+  for (const auto& m : kMartinezCases) {
+    SCOPED_TRACE(m.spec);
+    PoseRegressor net(PoseRegressorOptions(m.joints_2d, 2, 16, 3).hidden(m.hidden).blocks(m.blocks));
+    std::vector<std::vector<int64_t>> cpp, torch_nn;
+    for (auto& p : net->parameters()) cpp.push_back(p.sizes().vec());
+    for (auto& p : py.at(m.spec).at("parameters")) torch_nn.push_back(p[1].get<std::vector<int64_t>>());
+    EXPECT_EQ(cpp, torch_nn);
+    int64_t n_cpp = 0, n_py = 0, b_cpp = 0, b_py = 0;
+    for (auto& s : cpp) n_cpp += c10::multiply_integers(s);
+    for (auto& s : torch_nn) n_py += c10::multiply_integers(s);
+    for (auto& b : net->buffers()) b_cpp += b.numel();
+    for (auto& b : py.at(m.spec).at("buffers")) b_py += c10::multiply_integers(b[1].get<std::vector<int64_t>>());
+    EXPECT_EQ(n_cpp, n_py);
+    EXPECT_EQ(b_cpp, b_py);
+    std::printf("[models] %-34s %10lld parameters (C++ = torch.nn from the paper)\n", m.spec.c_str(),
+                static_cast<long long>(n_cpp));
+  }
+  // The paper's size, by hand: Linear(32, 1024) + BN, 4 x (Linear(1024, 1024) + BN), Linear(1024, 48).
+  PoseRegressor paper(PoseRegressorOptions(16, 2, 16, 3));
+  int64_t n = 0;
+  for (auto& p : paper->parameters()) n += p.numel();
+  EXPECT_EQ(n, (32 * 1024 + 1024 + 2048) + 4 * (1024 * 1024 + 1024 + 2048) + (1024 * 48 + 48));  // 4,291,632
 }
 
 TEST(ParameterCount, HandCheckedTotals) {

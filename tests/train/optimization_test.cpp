@@ -154,7 +154,7 @@ TEST(Optimization, HookRunsOncePerUpdateBetweenBackwardAndStepAndBeforeTheClip) 
   models::Pair pair{Modality::kPose2d, Modality::kPose3d};
   auto opt = make_training_optimization(config, model, {pair});
   auto& o = *opt.optimization;
-  VaeObjective objective(true);
+  VaeObjective objective(true, true);
   int calls = 0;
   double norm_in_hook = 0.0;
   Snapshot before;

@@ -22,6 +22,9 @@
 #include "hpe3d/data/pose_file.h"
 #include "hpe3d/geometry/camera_set.h"
 #include "hpe3d/core/checkpoint.h"
+#include "hpe3d/eval/evaluator.h"
+#include "hpe3d/eval/latent_export.h"
+#include "hpe3d/eval/trained_model.h"
 #include "hpe3d/train/sweep.h"
 #include "test_util.h"
 
@@ -87,6 +90,15 @@ bool all_finite(const std::vector<torch::Tensor>& tensors) {
   for (const auto& t : tensors)
     if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>()) return false;
   return true;
+}
+
+// The last "epoch" record of a run's metrics.jsonl.
+nlohmann::json last_epoch_record(const std::string& run_dir) {
+  std::ifstream log(run_dir + "/metrics.jsonl");
+  nlohmann::json last;
+  for (std::string line; std::getline(log, line);)
+    if (auto j = nlohmann::json::parse(line); j["kind"] == "epoch") last = j;
+  return last;
 }
 
 class TrainerTest : public ::testing::Test {
@@ -414,6 +426,37 @@ TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
   EXPECT_TRUE(fs::exists(dir_ + "/sweep/sweep_summary.md"));
 }
 
+// The list form: one run per entry (one factor at a time around the file);
+// the summary shows "base" where a run keeps the file's value.
+TEST_F(TrainerTest, SweepRunsAListOfRuns) {
+  auto runs = expand_sweep(YAML::Load("[{}, {data.flip: false}, {model.latent_dim: 4, train.beta.max: 0.0}]"), "f.yaml");
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_TRUE(runs[0].empty());
+  EXPECT_EQ(runs[1], std::vector<std::string>{"data.flip=false"});
+  EXPECT_EQ(runs[2], (std::vector<std::string>{"model.latent_dim=4", "train.beta.max=0.0"}));
+  for (const char* bad : {"[{a: [1, 2]}]", "[3]"}) {
+    try {
+      expand_sweep(YAML::Load(bad), "f.yaml");
+      ADD_FAILURE() << bad;
+    } catch (const core::InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("f.yaml: sweep[0]", 0), 0u) << e.what();
+    }
+  }
+  auto c = small_config(file_);
+  c.train.epochs = 1;
+  c.train.pairs = {"pose2d->pose3d"};
+  const std::string config_path = dir_ + "/ofat.yaml";
+  std::ofstream(config_path) << core::to_yaml(c) << "sweep:\n  - {}\n  - {model.latent_dim: 4}\n";
+  EXPECT_EQ(run_sweep({config_path, {}, dir_ + "/ofat"}).runs, 2);
+  std::ifstream csv(dir_ + "/ofat/sweep_summary.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "run,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
+  EXPECT_EQ(lines[1].rfind("experiment_000,base,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("experiment_001,4,", 0), 0u) << lines[2];
+}
+
 // Lifting on structured poses: a few epochs beat the mean pose by far.
 TEST_F(TrainerTest, LearnsToLiftSyntheticPoses) {
   test::write_synthetic(dir_ + "/synthetic.h5", 6000);
@@ -456,10 +499,7 @@ TEST_F(TrainerTest, RegressionObjectiveTrainsWithoutAKlTerm) {
   c.train.objective = "regression";
   auto r = Trainer(c, {dir_ + "/run", false, -1}).run();
   EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
-  std::ifstream log(dir_ + "/run/metrics.jsonl");
-  nlohmann::json last;
-  for (std::string line; std::getline(log, line);)
-    if (auto j = nlohmann::json::parse(line); j["kind"] == "epoch") last = j;
+  auto last = last_epoch_record(dir_ + "/run");
   EXPECT_TRUE(last.contains("pose2d->pose3d/recon")) << last.dump();
   EXPECT_TRUE(last.contains("pose3d->pose3d/recon")) << last.dump();
   EXPECT_FALSE(last.contains("pose2d->pose3d/kl")) << last.dump();
@@ -468,6 +508,58 @@ TEST_F(TrainerTest, RegressionObjectiveTrainsWithoutAKlTerm) {
   try {
     Trainer(c, {dir_ + "/gan", false, -1});
     FAIL() << "expected core::InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("train.objective: ", 0), 0u) << e.what();
+  }
+}
+
+// model.kind martinez: the exact baseline trains with the regression
+// objective on 16 2D joints, and its checkpoint evaluates; what needs a latent
+// (a VAE objective, K hypotheses, latent export) is refused by name.
+TEST_F(TrainerTest, MartinezBaselineTrainsEvaluatesAndRefusesLatentTools) {
+  auto c = small_config(file_);
+  c.model.kind = "martinez";
+  c.model.joints_2d = 16;
+  c.model.encoders = {"pose2d"};
+  c.model.pose.max_norm = 1.0;
+  c.train.pairs = {"pose2d->pose3d"};
+  c.train.objective = "regression";
+  c.train.optimizer.shared = false;  // the pair's optimiser gets the regressor's parameters
+  auto r = Trainer(c, {dir_ + "/run", false, -1}).run();
+  EXPECT_TRUE(std::isfinite(r.best_val_mpjpe));
+  auto last = last_epoch_record(dir_ + "/run");
+  EXPECT_TRUE(last.contains("pose2d->pose3d/recon")) << last.dump();
+  EXPECT_FALSE(last.contains("pose2d->pose3d/kl")) << last.dump();
+
+  const std::string ckpt = dir_ + "/run/checkpoints/best.pt";
+  auto model = eval::load_trained_model(ckpt, "cpu");
+  EXPECT_TRUE(model.model->has_regressor());
+  EXPECT_EQ(model.input(models::Modality::kPose2d, torch::randn({3, 17, 2}), torch::Tensor()).sizes(),
+            torch::IntArrayRef({3, 32}));
+  auto split = data::load_split(file_, {c.data.test_subjects, 1, false, "gt"});
+  auto report = eval::evaluate_model(model, split, eval::EvalOptions{});
+  EXPECT_NEAR(report.deterministic.at(eval::Protocol::kP1).mean_over_actions(), r.best_val_mpjpe, 1e-3);
+  eval::EvalOptions k3;
+  k3.hypotheses = 3;
+  try {
+    eval::evaluate_model(model, split, k3);
+    ADD_FAILURE() << "expected --hypotheses to be refused";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--hypotheses: ", 0), 0u) << e.what();
+  }
+  eval::LatentExportOptions ex;
+  ex.checkpoint = ckpt;
+  ex.out = dir_ + "/z.h5";
+  try {
+    eval::export_latents(ex);
+    ADD_FAILURE() << "expected the export to be refused";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no latent"), std::string::npos) << e.what();
+  }
+  c.train.objective = "vae";
+  try {
+    Trainer(c, {dir_ + "/vae", false, -1});
+    ADD_FAILURE() << "expected train.objective to be refused";
   } catch (const core::InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("train.objective: ", 0), 0u) << e.what();
   }

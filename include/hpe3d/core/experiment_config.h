@@ -18,6 +18,9 @@ void visit_config(V& v, PoseNetConfig& c) {
   v.field("hidden", c.hidden, "hidden width of the pose MLPs (Martinez: 1024)", Range{1, 1e6});
   v.field("blocks", c.blocks, "residual blocks of the pose MLPs", Range{0, 100});
   v.field("dropout", c.dropout, "dropout probability of the pose MLPs", Range{0, 0.99});
+  v.field("max_norm", c.max_norm,
+          "martinez: clip every weight matrix to this norm in the forward pass (0: off; Martinez et al.'s code: 1)",
+          Range{0, 1e6});
 }
 
 template <class V>
@@ -41,8 +44,12 @@ void visit_config(V& v, DiscriminatorConfig& c) {
 
 template <class V>
 void visit_config(V& v, ModelConfig& c) {
-  v.field("latent_dim", c.latent_dim, "size of the shared latent z", Range{1, 1e6});
-  v.field("joints_2d", c.joints_2d, "2D input joints", Range{16, 17});
+  v.field("kind", c.kind,
+          "vae: the cross-modal VAE; martinez: Martinez et al.'s 2D->3D regressor, no latent "
+          "(pose2d->pose3d only, train.objective: regression)",
+          Choices{"vae", "martinez"});
+  v.field("latent_dim", c.latent_dim, "size of the shared latent z (vae)", Range{1, 1e6});
+  v.field("joints_2d", c.joints_2d, "2D input joints: 17, or 16 without Neck/Nose (Martinez et al.)", Range{16, 17});
   v.field("joints_3d", c.joints_3d, "3D output joints (16: root-relative, root dropped)", Range{16, 17});
   v.field("image_size", c.image_size, "RGB crop side in px (64, 128, 256)", Range{64, 256});
   v.field("encoders", c.encoders, "modalities with an encoder (pose2d, pose3d, rgb)");

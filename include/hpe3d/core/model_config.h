@@ -13,6 +13,7 @@ struct PoseNetConfig {
   int64_t hidden = 1024;  // width of every hidden layer (512 or 1024)
   int64_t blocks = 2;     // residual blocks of two Linear-BN-ReLU-Dropout layers
   double dropout = 0.5;   // Martinez et al. use 0.5
+  double max_norm = 0.0;  // kind martinez: > 0 clips every weight matrix to this norm (their code: 1)
 };
 
 // ResNet-18 image encoder.
@@ -34,8 +35,9 @@ struct DiscriminatorConfig {
 };
 
 struct ModelConfig {
-  int64_t latent_dim = 32;  // shared latent z
-  int64_t joints_2d = 17;   // 2D pose input: all 17 H36M joints, pixels (normalised)
+  std::string kind = "vae";  // "vae" (cross-modal VAE) or "martinez" (2D->3D regressor, no latent)
+  int64_t latent_dim = 32;   // shared latent z
+  int64_t joints_2d = 17;    // 2D pose input, pixels (normalised): 17, or 16 without Neck/Nose
   int64_t joints_3d = 16;   // 3D pose: root-relative, root dropped
   int64_t image_size = 64;  // RGB crop side: 64, 128 or 256
   std::vector<std::string> encoders = {"pose2d"};  // of "pose2d", "pose3d", "rgb"

@@ -19,8 +19,16 @@ inline constexpr int64_t kSplitJoints3d = 16;
 
 // The one place where the model's joint counts meet the split's shapes:
 // throws core::InputError "<source>: model: ..." (no prefix when `source` is
-// empty) unless model.joints_2d is 17 and model.joints_3d is 16.
+// empty) unless model.joints_2d is 17 or 16 and model.joints_3d is 16.
 void check_split_shapes(const core::ModelConfig& model, const std::string& source = "");
+
+// The 2D joints a model reads (model.joints_2d): all 17, or 16 without
+// Neck/Nose, as Martinez et al. feed their network (the 2D detectors they
+// used have no such joint). The split keeps all 17 (flips need them); the
+// joint is dropped after normalisation, which is per feature, so the other
+// joints' statistics do not change.
+//   [B, 17*2] normalised -> [B, joints_2d*2]
+torch::Tensor select_joints_2d(const torch::Tensor& pose2d, int64_t joints_2d);
 
 struct SplitOptions {
   std::vector<int> subjects;   // empty: all

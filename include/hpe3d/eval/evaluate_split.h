@@ -4,9 +4,10 @@
 // walks the split in order without gradients, reads the rgb crops when the
 // encoded modality is rgb (leaving out samples whose image is unreadable,
 // data.images.missing: skip), and hands each batch with its posterior
-// q(z|x) to the caller.
+// q(z|x) and, when asked, its deterministic prediction to the caller.
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -30,12 +31,14 @@ struct SplitBatch {
   torch::Tensor pose2d;    // [b, 17, 2] px on the model's device (as the split holds it)
   torch::Tensor pose3d;    // [b, 16, 3] mm, root-relative, on the model's device
   torch::Tensor images;    // [b, 3, S, S] uint8 on the model's device (rgb), else undefined
-  models::Posterior posterior;  // q(z|x) of `from`: [b, Z]
+  models::Posterior posterior;  // q(z|x) of `from`: [b, Z]; undefined for a model without a latent
+  torch::Tensor prediction;     // [b, F] normalised: predict(from, to) when options.to is set
 };
 
 struct SplitInferenceOptions {
   models::Modality from = models::Modality::kPose2d;  // the encoded modality
   int64_t batch_size = 4096;                          // before the rgb cap
+  std::optional<models::Modality> to;                 // set: also the deterministic prediction of `to`
 };
 
 // Calls `visit` for every non-empty batch, in split order, with gradients

@@ -22,7 +22,7 @@ struct TrainedModel {
   torch::Device device{torch::kCPU};
 
   // Normalised encoder input of a modality: pose2d [B, 17, 2] (as the split
-  // holds it) or pose3d [B, 16, 3] -> [B, F]; rgb: images uint8 [B, 3, S, S]
+  // holds it) -> [B, model.joints_2d*2], pose3d [B, 16, 3] -> [B, 48]; rgb: images uint8 [B, 3, S, S]
   // -> ImageNet-normalised float.
   torch::Tensor input(models::Modality modality, const torch::Tensor& pose2d, const torch::Tensor& pose3d,
                       const torch::Tensor& images = {}) const;

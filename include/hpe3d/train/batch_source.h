@@ -39,6 +39,7 @@ struct BatchSourceOptions {
   int64_t batch_size = 256;
   uint64_t seed = 0;                  // train.seed: order, flips and crop augmentation
   bool flip = false;                  // data.flip
+  int64_t joints_2d = 17;             // model.joints_2d: 16 drops Neck/Nose from the 2D poses (data::select_joints_2d)
   bool images = false;                // some pair (or the eval pair) reads rgb
   data::ImageOptions image;           // images only
   data::AugmentRanges augment;        // training crops only

@@ -2,12 +2,15 @@
 // What a training step minimises for one encoder->decoder pair. An objective
 // computes losses only; it never calls backward or steps (train/optimization.h
 // does, for all of them).
-//   VaeObjective:        recon + beta * KL (DESIGN.md 1)
+//   VaeObjective:        recon + beta * KL (DESIGN.md 1); without a KL term at
+//                        all (not computed, not logged) when its weight is 0
+//                        throughout (train.beta.max: 0)
 //   VaeGanObjective:     VAE-GAN (train/vae_gan.h) on pairs whose target has a
 //                        discriminator, with critic updates before each
 //                        generator update; VaeObjective on the other pairs
-//   RegressionObjective: MSE of the decode of the posterior mean, no KL, no
-//                        sampling: the deterministic baselines (Martinez et al.)
+//   RegressionObjective: MSE of the deterministic prediction (the regressor of
+//                        model.kind martinez, or the decode of the posterior
+//                        mean), no KL, no sampling: the deterministic baselines
 #include <memory>
 #include <string>
 
@@ -34,16 +37,17 @@ class Objective {
 
 class VaeObjective : public Objective {
  public:
-  explicit VaeObjective(bool sample_latent) : sample_latent_(sample_latent) {}
+  VaeObjective(bool sample_latent, bool with_kl) : sample_latent_(sample_latent), with_kl_(with_kl) {}
   LossTerms loss(models::CrossModalVAE& model, const models::Pair& pair, const Batch& batch, double beta) override;
 
  private:
   bool sample_latent_;  // decode a sample of q(z|x) (false: its mean)
+  bool with_kl_;        // false: the KL weight is 0 throughout, the KL is never computed
 };
 
 class VaeGanObjective : public Objective {
  public:
-  VaeGanObjective(VaeGanOptions options, int critic_steps);
+  VaeGanObjective(VaeGanOptions options, int critic_steps, bool with_kl);
   int critic_updates(models::CrossModalVAE& model, const models::Pair& pair) const override;
   LossTerms critic_loss(models::CrossModalVAE& model, const models::Pair& pair, const Batch& batch) override;
   LossTerms loss(models::CrossModalVAE& model, const models::Pair& pair, const Batch& batch, double beta) override;

@@ -12,6 +12,15 @@
 //     train.beta.max: [0.0001, 0.001]
 //     model.latent_dim: [16, 64]
 //     max_runs: 100           # optional, default 64
+//
+// or a list of runs, each a mapping of key paths to one value (a
+// one-factor-at-a-time design; {} is the file as it is; keys a run leaves
+// alone show "base" in the summary):
+//
+//   sweep:
+//     - {}
+//     - {data.flip: false}
+//     - {model.latent_dim: 100}
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,8 +35,8 @@ inline constexpr const char* kMaxRunsKey = "max_runs";
 inline constexpr int64_t kDefaultMaxRuns = 64;
 
 // The grid as override lists ("train.beta.max=0.001", ...), in the order the
-// keys appear, the last key varying fastest. Throws core::InputError naming
-// `file` for a malformed block or a grid of more than max_runs runs.
+// keys appear, the last key varying fastest; a list in its order. Throws
+// core::InputError naming `file` for a malformed block or more than max_runs runs.
 std::vector<std::vector<std::string>> expand_sweep(const YAML::Node& sweep, const std::string& file);
 
 struct SweepOptions {
