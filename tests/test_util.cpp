@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "hpe3d/core/checkpoint.h"
 #include "hpe3d/data/pose_render.h"
 #include "hpe3d/data/synthetic_source.h"
+#include "hpe3d/models/cross_modal_vae.h"
 
 namespace fs = std::filesystem;
 
@@ -104,6 +106,17 @@ core::ExperimentConfig small_rgb(const std::string& dir) {
   c.train.keep_last = 0;
   c.eval.pair = "rgb->pose3d";
   return c;
+}
+
+std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& c) {
+  torch::manual_seed(99);
+  auto model = models::make_model(c.model);
+  core::CheckpointReader r(checkpoint);
+  r.load_module("model", *model);
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
+  return out;
 }
 
 }  // namespace hpe3d::test

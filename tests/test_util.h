@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "hpe3d/core/experiment_config.h"
 
 namespace hpe3d::test {
@@ -35,5 +37,9 @@ core::ExperimentConfig small_lifting(const std::string& file, int epochs = 1);
 // dir/s.h5 drawn at 64 px into dir/frames (subject 1 trains, 9 tests at
 // stride 4), ResNet-18 and a pose encoder/decoder, latent 16, batch 16, CPU.
 core::ExperimentConfig small_rgb(const std::string& dir);
+
+// The model of `checkpoint` (built from `config.model`, then loaded): its
+// parameters, then its buffers, in registration order.
+std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& config);
 
 }  // namespace hpe3d::test

@@ -104,7 +104,10 @@ void DataParallel::average_gradients(const std::vector<torch::Tensor>& params) {
     int64_t offset = 0;
     for (int64_t i : bucket) {
       auto param = params[i];  // a handle to the same parameter
-      param.mutable_grad() = buffer.narrow(0, offset, param.numel()).view_as(param);
+      // Copied, not views of the bucket: an optimiser may detach_() its gradients (zero_grad).
+      auto averaged = buffer.narrow(0, offset, param.numel()).view_as(param);
+      if (param.grad().defined()) param.mutable_grad().copy_(averaged);
+      else param.mutable_grad() = averaged.clone();
       offset += param.numel();
     }
     bucket.clear();

@@ -141,6 +141,7 @@ Trainer::~Trainer() = default;
 bool Trainer::State::train_step(const std::vector<size_t>& active, double epoch_position,
                                 std::map<std::string, torch::Tensor>& sums) {
   auto batch = data->next(progress.batch_in_epoch);
+  optimization->begin_step(progress.step, epoch_position);  // on every rank, with or without a batch
   if (!batch) {
     if (!dp) return false;
     // The other ranks' updates wait for this one's gradients: take part with none.
@@ -150,7 +151,6 @@ bool Trainer::State::train_step(const std::vector<size_t>& active, double epoch_
     }
     return false;
   }
-  optimization->begin_step(progress.step, epoch_position);
   const double beta_now = beta->at(epoch_position);
   for (size_t i : active) {
     const auto& pair = pairs[i];

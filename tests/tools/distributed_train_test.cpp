@@ -100,16 +100,6 @@ std::vector<int> run_ranks(int world, const std::vector<std::string>& args, cons
   return codes;
 }
 
-std::vector<torch::Tensor> saved_model(const std::string& checkpoint, const core::ExperimentConfig& c) {
-  auto model = models::make_model(c.model);
-  core::CheckpointReader r(checkpoint);
-  r.load_module("model", *model);
-  std::vector<torch::Tensor> out;
-  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
-  return out;
-}
-
 double max_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
   EXPECT_EQ(a.size(), b.size());
   double d = 0.0;
@@ -164,11 +154,11 @@ class DistributedTrain : public ::testing::Test {
     EXPECT_NE(rank1.find("2 ranks x batch 32 = global batch 64"), std::string::npos) << rank1;
     // Only rank 0 writes.
     EXPECT_TRUE(fs::exists(dir_ + "/" + name + "_two/checkpoints/best.pt"));
-    const auto one = saved_model(dir_ + "/" + name + "_one/checkpoints/last.pt", c);
-    const auto two = saved_model(dir_ + "/" + name + "_two/checkpoints/last.pt", c);
+    const auto one = test::saved_parameters(dir_ + "/" + name + "_one/checkpoints/last.pt", c);
+    const auto two = test::saved_parameters(dir_ + "/" + name + "_two/checkpoints/last.pt", c);
     const double d = max_difference(one, two);
     EXPECT_LE(d, 1e-5) << name;
-    EXPECT_GT(max_difference(one, saved_model(dir_ + "/" + name + "_one/checkpoints/epoch_0001.pt", c)), 1e-3)
+    EXPECT_GT(max_difference(one, test::saved_parameters(dir_ + "/" + name + "_one/checkpoints/epoch_0001.pt", c)), 1e-3)
         << "the second epoch changed nothing: the comparison would be empty";
     core::CheckpointReader a(dir_ + "/" + name + "_one/checkpoints/last.pt");
     core::CheckpointReader b(dir_ + "/" + name + "_two/checkpoints/last.pt");
@@ -293,8 +283,8 @@ TEST_F(DistributedTrain, TorchrunRestartResumesAndEqualsAnUninterruptedRun) {
   ASSERT_EQ(code, 0) << log;
   EXPECT_NE(log.find("restart 1"), std::string::npos) << log;
   EXPECT_NE(log.find("resumed"), std::string::npos) << log;
-  EXPECT_EQ(max_difference(saved_model(out + "/checkpoints/last.pt", c),
-                           saved_model(dir_ + "/elastic_plain/checkpoints/last.pt", c)),
+  EXPECT_EQ(max_difference(test::saved_parameters(out + "/checkpoints/last.pt", c),
+                           test::saved_parameters(dir_ + "/elastic_plain/checkpoints/last.pt", c)),
             0.0);
 }
 

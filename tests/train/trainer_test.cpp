@@ -70,16 +70,7 @@ core::ExperimentConfig small_config(const std::string& file) {
   return c;
 }
 
-std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& c) {
-  torch::manual_seed(99);
-  auto model = models::make_model(c.model);
-  core::CheckpointReader r(checkpoint);
-  r.load_module("model", *model);
-  std::vector<torch::Tensor> out;
-  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
-  return out;
-}
+using test::saved_parameters;
 
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
