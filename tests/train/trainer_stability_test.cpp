@@ -35,8 +35,10 @@ const std::string& cmu_file() {
 std::set<std::string> logged_keys(const std::string& run_dir) {
   std::set<std::string> keys;
   std::ifstream log(run_dir + "/metrics.jsonl");
-  for (std::string line; std::getline(log, line);)
-    for (auto& [k, v] : nlohmann::json::parse(line).items()) keys.insert(k);
+  for (std::string line; std::getline(log, line);) {
+    const auto record = nlohmann::json::parse(line);  // items() must not outlive it
+    for (auto& [k, v] : record.items()) keys.insert(k);
+  }
   return keys;
 }
 
