@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the dependencies, configures, builds and runs the whole test suite.
-# Usage: scripts/test.sh [ctest arguments...]   (BUILD_DIR=build by default)
+# Usage: scripts/test.sh [ctest arguments...]   (BUILD_DIR=build, HPE3D_FUZZ_SECONDS=30 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +16,7 @@ rc=0
 HPE3D_LIBTORCH2_ONLY=${HPE3D_LIBTORCH2_ONLY-'src/(train/(optimization|trainer|data_parallel)|core/(process_group|checkpoint|checkpoint_schema)|models/(sync_batch_norm|spectral_norm))\.cpp$'} \
   bash scripts/check_libtorch2.sh "$build_dir" || rc=$?
 if [[ $rc == 3 ]]; then echo "[test] LibTorch 2 check NOT RUN: no Debian mirror reachable" >&2; elif [[ $rc != 0 ]]; then exit $rc; fi
+# The libFuzzer harnesses on their sanitizer build, HPE3D_FUZZ_SECONDS (30) each
+# (docs/reliability.md); 0 skips them.
+fuzz_seconds=${HPE3D_FUZZ_SECONDS:-30}
+if [[ $fuzz_seconds != 0 ]]; then bash scripts/fuzz.sh "$fuzz_seconds"; fi
