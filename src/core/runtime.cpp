@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "hpe3d/core/blas_kernels.h"
@@ -46,11 +47,13 @@ ThreadSplit use_cores(bool conv_model, int cores) {
   if (cores <= 0 || cores > cpu_cores()) cores = cpu_cores();
   ThreadSplit split{conv_model ? 1 : cores, conv_model ? cores : 1};
   split.openblas = set_threads(split.blas, split.torch);
-  if (split.openblas)
-    logger("core")->info("BLAS: {}, {} threads x torch {}", blas_description(), split.blas, split.torch);
-  else
-    logger("core")->info("BLAS: {} (install libopenblas0-pthread), torch {} threads", blas_description(), split.torch);
   return split;
+}
+
+std::string describe(const ThreadSplit& split) {
+  return split.openblas ? fmt::format("BLAS: {}, {} threads x torch {}", blas_description(), split.blas, split.torch)
+                        : fmt::format("BLAS: {} (install libopenblas0-pthread), torch {} threads", blas_description(),
+                                      split.torch);
 }
 
 }  // namespace hpe3d::core

@@ -96,7 +96,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   s.run_dir = std::make_unique<RunDirectory>(RunDirectoryOptions{s.options.run_dir, rank == 0, c.train.keep_last});
 
   const bool has_rgb = std::find(c.model.encoders.begin(), c.model.encoders.end(), "rgb") != c.model.encoders.end();
-  core::use_cores(has_rgb, c.runtime.threads);
+  core::logger("core")->info(core::describe(core::use_cores(has_rgb, c.runtime.threads)));
   s.log->info("device {}", s.device.str());
   const bool images = s.eval_pair.from == Modality::kRgb || std::any_of(s.pairs.begin(), s.pairs.end(), reads_rgb);
   auto data_options = batch_source_options(c, images, s.device);
