@@ -11,94 +11,30 @@ Modes:
          torch threads / OpenBLAS threads / malloc thresholds set by the calling
          script's environment (see speed_vs_pytorch.sh), zero_grad(set_to_none),
          Adam(foreach=True), one loss read-back per 100 steps.
+         With --label prescott and OPENBLAS_CORETYPE=Prescott, the same on a CPU
+         that OpenBLAS does not recognise (its SSE3 fallback; issue 14's machine).
   table  prints the Markdown table of the script's collected results.
   gemm   float32 GEMM rate of one 1024x1024 layer at this batch: the forward
          product and the two backward products, 3 x 2 x B x 1024^2 FLOP.
 
-The network is built in build_network() only (one place, so that it can follow
-hpe3d's model): it must match bench/speed_net.yaml.
+The network and data are bench/martinez_torch.py's (Martinez et al.'s network,
+as hpe3d's model.kind: martinez): bench/speed_net.yaml is the same network.
 """
 import argparse
 import json
 import time
 
-import h5py
 import numpy as np
 import torch
 from torch import nn
 
-
-# --- the network: hpe3d's pose2d->pose3d path of bench/speed_net.yaml -------------------------
-# pose2d encoder: Linear(34->1024)+BN+ReLU+Dropout, 1 residual block of 2 such
-# layers, heads fc_mu / fc_logvar (1024->32); pose3d decoder: Linear(32->1024)
-# +BN+ReLU+Dropout, 1 residual block, fc_out (1024->48); the regression
-# objective decodes mu (MSE). Linear layers: 4 of 1024x1024 as in Martinez et
-# al. (2 blocks), 8.75 MFLOP per sample forward.
-HIDDEN, BLOCKS, LATENT, DROPOUT = 1024, 1, 32, 0.5
-IN_DIM, OUT_DIM = 17 * 2, 16 * 3
-
-
-class LinearBlock(nn.Module):
-    def __init__(self, d_in, d_out):
-        super().__init__()
-        self.linear, self.bn = nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out)
-        self.dropout = nn.Dropout(DROPOUT)
-
-    def forward(self, x):
-        return self.dropout(torch.relu(self.bn(self.linear(x))))
-
-
-class Residual(nn.Module):
-    def __init__(self, width):
-        super().__init__()
-        self.layer1, self.layer2 = LinearBlock(width, width), LinearBlock(width, width)
-
-    def forward(self, x):
-        return x + self.layer2(self.layer1(x))
-
-
-class Trunk(nn.Module):
-    def __init__(self, d_in):
-        super().__init__()
-        self.input = LinearBlock(d_in, HIDDEN)
-        self.blocks = nn.Sequential(*[Residual(HIDDEN) for _ in range(BLOCKS)])
-
-    def forward(self, x):
-        return self.blocks(self.input(x))
-
-
-class Network(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = Trunk(IN_DIM)
-        self.fc_mu, self.fc_logvar = nn.Linear(HIDDEN, LATENT), nn.Linear(HIDDEN, LATENT)
-        self.decoder = Trunk(LATENT)
-        self.fc_out = nn.Linear(HIDDEN, OUT_DIM)
-
-    def forward(self, x):
-        h = self.encoder(x)
-        mu, _logvar = self.fc_mu(h), self.fc_logvar(h)  # hpe3d's encoder computes both heads
-        return self.fc_out(self.decoder(mu))
-
-
-def build_network():
-    return Network()
-
-
-def linear_flop_per_sample(model):
-    """2 * in * out per Linear, forward."""
-    return sum(2 * m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
-# ------------------------------------------------------------------------------------------------
+from martinez_torch import HIDDEN, Network, ZScore, linear_flop_per_sample, load_split
 
 
 def load_data(path, subjects):
-    with h5py.File(path, "r") as f:
-        keep = np.isin(f["subject"][:], subjects)
-        p2 = f["pose2d"][:][keep].reshape(-1, IN_DIM).astype(np.float32)
-        p3 = f["pose3d"][:][keep].astype(np.float32)
-    p3 = (p3[:, 1:] - p3[:, :1]).reshape(-1, OUT_DIM)  # root-relative, root dropped
-    z = lambda a: ((a - a.mean(0)) / (a.std(0) + 1e-8)).astype(np.float32)
-    return z(p2), z(p3)
+    """The training split, z-scored (inputs and targets)."""
+    p2, p3 = load_split(path, subjects)
+    return ZScore(p2)(p2), ZScore(p3)(p3)
 
 
 class PoseDataset(torch.utils.data.Dataset):
@@ -203,26 +139,29 @@ def table(path):
     rows = []
     for g in groups:
         mflop = g["plain"]["mflop_per_sample"]
-        h, p, t, gemm = g["hpe3d"]["samples_per_s"], g["plain"]["samples_per_s"], g["tuned"]["samples_per_s"], \
-            g["gemm"]["gflops"]
-        rows.append({"round": g["round"], "batch": g["batch"], "hpe3d": h, "plain": p, "tuned": t,
-                     "vs_plain": h / p, "vs_tuned": h / t, "gemm": gemm, "of_gemm": h * mflop / 1e3 / gemm})
-    head = "| round | batch | hpe3d samples/s | PyTorch | tuned PyTorch | hpe3d / PyTorch | hpe3d / tuned | " \
-           "GEMM GFLOP/s | hpe3d % of GEMM |"
+        r = {"round": g["round"], "batch": g["batch"], "hpe3d": g["hpe3d"]["samples_per_s"],
+             "plain": g["plain"]["samples_per_s"], "prescott": g["prescott"]["samples_per_s"],
+             "tuned": g["tuned"]["samples_per_s"], "gemm": g["gemm"]["gflops"]}
+        r.update(vs_plain=r["hpe3d"] / r["plain"], vs_prescott=r["hpe3d"] / r["prescott"],
+                 vs_tuned=r["hpe3d"] / r["tuned"], of_gemm=r["hpe3d"] * mflop / 1e3 / r["gemm"])
+        rows.append(r)
+    head = "| round | batch | hpe3d samples/s | PyTorch | PyTorch, Prescott kernels | tuned PyTorch | " \
+           "hpe3d / PyTorch | hpe3d / PyTorch (Prescott) | hpe3d / tuned | GEMM GFLOP/s | hpe3d % of GEMM |"
     print(head)
-    print("|" + " --- |" * 9)
-    fmt = lambda r: (f"| {r['round']} | {r['batch']} | {r['hpe3d']:,.0f} | {r['plain']:,.0f} | {r['tuned']:,.0f} | "
-                     f"{r['vs_plain']:.2f} | {r['vs_tuned']:.2f} | {r['gemm']:.0f} | {100 * r['of_gemm']:.0f}% |")
+    print("|" + " --- |" * 11)
+    fmt = lambda r: (f"| {r['round']} | {r['batch']} | {r['hpe3d']:,.0f} | {r['plain']:,.0f} | {r['prescott']:,.0f} | "
+                     f"{r['tuned']:,.0f} | {r['vs_plain']:.2f} | {r['vs_prescott']:.2f} | {r['vs_tuned']:.2f} | "
+                     f"{r['gemm']:.0f} | {100 * r['of_gemm']:.0f}% |")
     for r in rows:
         print(fmt(r))
     for batch in sorted({r["batch"] for r in rows}):
         sel = [r for r in rows if r["batch"] == batch]
         med = {k: float(np.median([r[k] for r in sel])) for k in sel[0] if k not in ("round", "batch")}
         rng = lambda k, f: f"{f(min(r[k] for r in sel))}–{f(max(r[k] for r in sel))}"
-        print(f"| median ({len(sel)}) | {batch} | {med['hpe3d']:,.0f} | {med['plain']:,.0f} | {med['tuned']:,.0f} | "
-              f"{med['vs_plain']:.2f} ({rng('vs_plain', lambda v: f'{v:.2f}')}) | "
-              f"{med['vs_tuned']:.2f} ({rng('vs_tuned', lambda v: f'{v:.2f}')}) | {med['gemm']:.0f} | "
-              f"{100 * med['of_gemm']:.0f}% ({rng('of_gemm', lambda v: f'{100 * v:.0f}')}) |")
+        ratio = lambda k: f"{med[k]:.2f} ({rng(k, lambda v: f'{v:.2f}')})"
+        print(f"| median ({len(sel)}) | {batch} | {med['hpe3d']:,.0f} | {med['plain']:,.0f} | {med['prescott']:,.0f} | "
+              f"{med['tuned']:,.0f} | {ratio('vs_plain')} | {ratio('vs_prescott')} | {ratio('vs_tuned')} | "
+              f"{med['gemm']:.0f} | {100 * med['of_gemm']:.0f}% ({rng('of_gemm', lambda v: f'{100 * v:.0f}')}) |")
     print(f"\nlinear-layer FLOPs: {groups[0]['plain']['mflop_per_sample']:.2f} MFLOP per sample "
           "(forward x 3); targets: hpe3d / PyTorch >= 2.5, hpe3d / tuned >= 1.3, >= 40% of GEMM at batch 256")
 
@@ -231,6 +170,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", choices=["plain", "tuned", "gemm", "table"], required=True)
     ap.add_argument("--results", help="table: the JSON lines speed_vs_pytorch.sh collected")
+    ap.add_argument("--label", help="plain, tuned: the mode name written (default: the mode)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--data", default="data/cmu_mocap.h5")
@@ -240,7 +180,7 @@ def main():
     if a.mode == "table":
         table(a.results)
         return
-    info = {"mode": a.mode, "batch": a.batch, "torch_threads": torch.get_num_threads()}
+    info = {"mode": a.label or a.mode, "batch": a.batch, "torch_threads": torch.get_num_threads()}
     if a.mode == "gemm":
         if a.torch_threads:
             torch.set_num_threads(a.torch_threads)
@@ -249,7 +189,7 @@ def main():
         return
     torch.manual_seed(0)
     x, y = load_data(a.data, [1, 5])
-    model = build_network()
+    model = Network()
     info["mflop_per_sample"] = 3 * linear_flop_per_sample(model) / 1e6
     if a.mode == "plain":
         seconds = train_plain(model, x, y, a.batch, a.steps, a.workers)

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Trains the same network (bench/speed_net.yaml = build_network() in
-# bench/speed_vs_pytorch.py) for STEPS steps at batch 64 and 256, in one run:
+# Trains the same network (bench/speed_net.yaml = Network() of
+# bench/martinez_torch.py) for STEPS steps at batch 64 and 256, in one run:
 #   hpe3d          h36m-train --benchmark (the trainer's steps; its own start-up settings)
 #   pytorch        the public Martinez port's loop (Dataset + DataLoader), default environment
+#   prescott       the same, with OpenBLAS's SSE3 (Prescott) kernels: PyTorch as users run
+#                  it on a CPU that OpenBLAS does not recognise (hpe3d then picks the
+#                  right kernels by itself: core/blas_kernels.h)
 #   pytorch-tuned  the same loop on preloaded tensors, best settings found (below)
 #   gemm           float32 GEMM rate of a 1024x1024 layer's three products at the batch
 # ROUNDS times, interleaved, then prints the table (median and range of the rounds).
@@ -32,6 +35,9 @@ hpe3d() {  # batch
 plain() { env -u OPENBLAS_CORETYPE "$py" bench/speed_vs_pytorch.py --mode plain --batch "$1" --steps "$steps" \
   --data "$data" >>"$results"; }
 
+prescott() { env OPENBLAS_CORETYPE=Prescott "$py" bench/speed_vs_pytorch.py --mode plain --label prescott \
+  --batch "$1" --steps "$steps" --data "$data" >>"$results"; }
+
 # The best settings found for PyTorch 1.13 on this network (docs/performance.md):
 # the OpenBLAS kernels hpe3d runs, all cores to OpenBLAS and 1 torch thread,
 # glibc's mmap/trim thresholds at 256 MB (so freed activations stay in the heap).
@@ -48,6 +54,7 @@ for round in $(seq "$rounds"); do
     echo "round $round/$rounds, batch $batch" >&2
     hpe3d "$batch"
     plain "$batch"
+    prescott "$batch"
     tuned "$batch"
     gemm "$batch"
     echo "{\"mode\": \"round\", \"round\": $round, \"batch\": $batch}" >>"$results"
