@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "hpe3d/core/checkpoint.h"
@@ -106,6 +107,21 @@ core::ExperimentConfig small_rgb(const std::string& dir) {
   c.train.keep_last = 0;
   c.eval.pair = "rgb->pose3d";
   return c;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void add_pose_critic(core::ModelConfig& model, int layers) {
+  model.discriminator.enabled = true;
+  model.discriminator.modality = "pose3d";
+  model.discriminator.hidden = 32;
+  model.discriminator.layers = layers;
+  model.discriminator.feature_layer = layers;
 }
 
 std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& c) {

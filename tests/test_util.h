@@ -38,6 +38,13 @@ core::ExperimentConfig small_lifting(const std::string& file, int epochs = 1);
 // stride 4), ResNet-18 and a pose encoder/decoder, latent 16, batch 16, CPU.
 core::ExperimentConfig small_rgb(const std::string& dir);
 
+// The lines of a text file, in order (none if it cannot be read).
+std::vector<std::string> read_lines(const std::string& path);
+
+// Turns on a small pose3d critic in `model`: hidden 32, `layers` layers,
+// features from the last.
+void add_pose_critic(core::ModelConfig& model, int layers = 2);
+
 // The model of `checkpoint` (built from `config.model`, then loaded): its
 // parameters, then its buffers, in registration order.
 std::vector<torch::Tensor> saved_parameters(const std::string& checkpoint, const core::ExperimentConfig& config);

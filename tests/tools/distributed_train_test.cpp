@@ -184,11 +184,7 @@ TEST_F(DistributedTrain, RegressionTwoRanksOfHalfTheBatchEqualOneProcess) {
 // stream (train/vae_gan.cpp), so the two runs see different samples.
 TEST_F(DistributedTrain, VaeGanStepsKeepTheRanksIdentical) {
   auto c = sgd_config();
-  c.model.discriminator.enabled = true;
-  c.model.discriminator.modality = "pose3d";
-  c.model.discriminator.hidden = 32;
-  c.model.discriminator.layers = 1;
-  c.model.discriminator.feature_layer = 1;
+  test::add_pose_critic(c.model, 1);
   c.train.epochs = 1;
   const auto codes =
       run_ranks(2, {"--config", write(c, "gan"), "--max-steps", "3", "--output", dir_ + "/gan_two"}, dir_ + "/gan");
@@ -308,9 +304,7 @@ TEST_F(DistributedTrain, SweepShardsCoverTheGridOnceAndMerge) {
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(fs::exists(root + "/experiment_00" + std::to_string(i) + "/checkpoints/last.pt"));
   std::string out;
   ASSERT_EQ(test::run_command(test::tool_path("h36m-train") + " --sweep-summary " + root, &out), 0) << out;
-  std::ifstream csv(root + "/sweep_summary.csv");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  const auto lines = test::read_lines(root + "/sweep_summary.csv");
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0], "run,train.beta.max,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
   for (int i = 0; i < 4; ++i) EXPECT_EQ(lines[i + 1].rfind("experiment_00" + std::to_string(i) + ",", 0), 0u) << lines[i + 1];

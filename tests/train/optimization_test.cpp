@@ -11,6 +11,7 @@
 
 #include "hpe3d/core/error.h"
 #include "hpe3d/train/objective.h"
+#include "test_util.h"
 
 namespace hpe3d::train {
 namespace {
@@ -27,13 +28,7 @@ core::ExperimentConfig small_config(bool gan) {
   c.model.decoders = {"pose3d", "pose2d"};
   c.train.pairs = {"pose2d->pose3d"};
   c.train.optimizer.lr = 1e-2;
-  if (gan) {
-    c.model.discriminator.enabled = true;
-    c.model.discriminator.modality = "pose3d";
-    c.model.discriminator.hidden = 32;
-    c.model.discriminator.layers = 2;
-    c.model.discriminator.feature_layer = 2;
-  }
+  if (gan) test::add_pose_critic(c.model);
   return c;
 }
 

@@ -408,9 +408,7 @@ TEST_F(TrainerTest, SweepRunsTheGridAndWritesASummary) {
   auto sweep = run_sweep({config_path, {}, dir_ + "/sweep"});
   EXPECT_EQ(sweep.runs, 4);
   EXPECT_FALSE(sweep.interrupted);
-  std::ifstream csv(dir_ + "/sweep/sweep_summary.csv");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  const auto lines = test::read_lines(dir_ + "/sweep/sweep_summary.csv");
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0], "run,train.beta.max,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
   EXPECT_EQ(lines[2].rfind("experiment_001,0.0001,8,", 0), 0u) << lines[2];
@@ -439,9 +437,7 @@ TEST_F(TrainerTest, SweepRunsAListOfRuns) {
   const std::string config_path = dir_ + "/ofat.yaml";
   std::ofstream(config_path) << core::to_yaml(c) << "sweep:\n  - {}\n  - {model.latent_dim: 4}\n";
   EXPECT_EQ(run_sweep({config_path, {}, dir_ + "/ofat"}).runs, 2);
-  std::ifstream csv(dir_ + "/ofat/sweep_summary.csv");
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(csv, line);) lines.push_back(line);
+  const auto lines = test::read_lines(dir_ + "/ofat/sweep_summary.csv");
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "run,model.latent_dim,best_val_mpjpe_mm,best_epoch,seconds");
   EXPECT_EQ(lines[1].rfind("experiment_000,base,", 0), 0u) << lines[1];
@@ -558,11 +554,7 @@ TEST_F(TrainerTest, MartinezBaselineTrainsEvaluatesAndRefusesLatentTools) {
 
 TEST_F(TrainerTest, VaeGanModeTrainsAndLogsItsTerms) {
   auto c = small_config(file_);
-  c.model.discriminator.enabled = true;
-  c.model.discriminator.modality = "pose3d";
-  c.model.discriminator.hidden = 32;
-  c.model.discriminator.layers = 2;
-  c.model.discriminator.feature_layer = 2;
+  test::add_pose_critic(c.model);
   c.train.epochs = 1;
   Trainer trainer(c, {dir_ + "/run", false, -1});
   auto r = trainer.run();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hpe3d/train/losses.h"
+#include "test_util.h"
 
 namespace hpe3d::train {
 namespace {
@@ -15,12 +16,8 @@ models::CrossModalVAE make_gan_model(const std::string& kind) {
   c.pose.hidden = 32;
   c.pose.blocks = 1;
   c.pose.dropout = 0.0;
-  c.discriminator.enabled = true;
-  c.discriminator.modality = "pose3d";
+  test::add_pose_critic(c);
   c.discriminator.kind = kind;
-  c.discriminator.hidden = 32;
-  c.discriminator.layers = 2;
-  c.discriminator.feature_layer = 2;
   torch::manual_seed(0);
   return models::make_model(c);
 }
