@@ -94,8 +94,8 @@ int main(int argc, char** argv) {
     auto& optimizer = optimization.optimizer(0);
     auto objective = train::make_objective(c);
     train::Batch b;
-    b.inputs[models::Modality::kPose2d] = b.targets[models::Modality::kPose2d] = torch::randn({batch, 34});
-    b.inputs[models::Modality::kPose3d] = b.targets[models::Modality::kPose3d] = torch::randn({batch, 48});
+    b.inputs[models::Modality::kPose2d] = b.targets[models::Modality::kPose2d] = torch::randn({batch, 2 * c.model.joints_2d});
+    b.inputs[models::Modality::kPose3d] = b.targets[models::Modality::kPose3d] = torch::randn({batch, 3 * c.model.joints_3d});
     std::vector<torch::Tensor> params;
     for (auto& g : optimizer.param_groups()) params.insert(params.end(), g.params().begin(), g.params().end());
 
