@@ -7,11 +7,12 @@
 # Every run uses one thread; nproc runs go at a time. Prints, per seed and as
 # mean +- sd over the seeds, P1/P2 after the last epoch and averaged over the
 # last 10 epochs (the test error moves by several mm from epoch to epoch).
-# Usage: bench/martinez_parity.sh [SEEDS=3] [EPOCHS=100] [OUT=runs/parity]
-#   BUILD_DIR (build), DATA (data/cmu_mocap.h5; train subjects 1,5, test 9), HPE3D_PYTHON (/usr/bin/python3)
+# Usage: bench/martinez_parity.sh [SEEDS=5] [EPOCHS=100] [OUT=runs/parity]
+#   BUILD_DIR (build), HPE3D_PYTHON (/usr/bin/python3), DATA (train subjects 1,5, test 9; default
+#   data/cmu_mocap.h5, which scripts/demo.sh writes: h36m-prepare bvh --cmu-default --out data/cmu_mocap.h5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=${1:-3}
+seeds=${1:-5}
 epochs=${2:-100}
 out=${3:-runs/parity}
 build=${BUILD_DIR:-build}
