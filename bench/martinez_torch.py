@@ -1,7 +1,8 @@
 """Martinez et al.'s network and data in plain PyTorch, as the public PyTorch
 port of "A simple yet effective baseline for 3d human pose estimation" (2017)
-builds them; shared by bench/speed_vs_pytorch.py (speed) and
-bench/martinez_parity.py (accuracy). It must stay equal to hpe3d's
+builds them; shared by bench/speed_vs_pytorch.py (speed),
+bench/martinez_parity.py (accuracy) and tests/models/pytorch_equivalents.py
+(the C++ ParameterCount test compares it with model.kind: martinez). It must stay equal to hpe3d's
 model.kind: martinez (models/pose_regressor.h) and its data path
 (model.joints_2d: 16, model.joints_3d: 16, data.root_centre_2d: false).
 
@@ -20,30 +21,32 @@ IN_DIM, OUT_DIM = 16 * 2, 16 * 3
 
 
 class LinearBlock(nn.Module):
-    def __init__(self, d_in, d_out):
+    def __init__(self, d_in, d_out, dropout):
         super().__init__()
         self.linear, self.bn = nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out)
-        self.dropout = nn.Dropout(DROPOUT)
+        self.dropout = nn.Dropout(dropout)
 
     def forward(self, x):
         return self.dropout(torch.relu(self.bn(self.linear(x))))
 
 
 class Residual(nn.Module):
-    def __init__(self, width):
+    def __init__(self, width, dropout):
         super().__init__()
-        self.layer1, self.layer2 = LinearBlock(width, width), LinearBlock(width, width)
+        self.layer1, self.layer2 = LinearBlock(width, width, dropout), LinearBlock(width, width, dropout)
 
     def forward(self, x):
         return x + self.layer2(self.layer1(x))
 
 
 class Network(nn.Module):
-    def __init__(self):
+    """The paper's sizes by default; tests/models/pytorch_equivalents.py builds others."""
+
+    def __init__(self, n_in=IN_DIM, n_out=OUT_DIM, hidden=HIDDEN, blocks=BLOCKS, dropout=DROPOUT):
         super().__init__()
-        self.input = LinearBlock(IN_DIM, HIDDEN)
-        self.blocks = nn.Sequential(*[Residual(HIDDEN) for _ in range(BLOCKS)])
-        self.fc_out = nn.Linear(HIDDEN, OUT_DIM)
+        self.input = LinearBlock(n_in, hidden, dropout)
+        self.blocks = nn.Sequential(*[Residual(hidden, dropout) for _ in range(blocks)])
+        self.fc_out = nn.Linear(hidden, n_out)
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 nn.init.kaiming_normal_(m.weight)

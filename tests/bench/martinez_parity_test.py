@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Tests that bench/martinez_parity.sh compares like with like: the PyTorch
 side's network (bench/martinez_torch.py) has the layer shapes of the paper's
-network in tests/models/pytorch_equivalents.py (whose totals the C++
-ParameterCount test checks against model.kind: martinez), and its P1/P2
-(bench/martinez_parity.py) equal h36m-eval's on the same predictions.
+network (Sec. 3.1, Fig. 1; the C++ ParameterCount test compares the same
+network with model.kind: martinez), and its P1/P2 (bench/martinez_parity.py)
+equal h36m-eval's on the same predictions.
 
 usage: martinez_parity_test.py PATH/TO/h36m-eval
 """
@@ -19,10 +19,8 @@ import numpy as np
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "bench"))
-sys.path.insert(0, os.path.join(REPO, "tests", "models"))
 import martinez_parity  # noqa: E402
 import martinez_torch  # noqa: E402
-import pytorch_equivalents  # noqa: E402
 
 EVAL = sys.argv.pop(1) if len(sys.argv) > 1 else ""
 
@@ -30,8 +28,9 @@ EVAL = sys.argv.pop(1) if len(sys.argv) > 1 else ""
 class MartinezParity(unittest.TestCase):
     def test_network_has_the_papers_layer_shapes(self):
         ours = [tuple(p.shape) for p in martinez_torch.Network().parameters()]
-        paper = [tuple(p.shape) for p in pytorch_equivalents.Martinez(32, 48, 1024, 2).parameters()]
-        self.assertEqual(sorted(ours), sorted(paper))
+        layer = lambda n_in, n_out: [(n_out, n_in), (n_out,), (n_out,), (n_out,)]  # Linear, BN weight and bias
+        paper = layer(32, 1024) + 2 * (layer(1024, 1024) + layer(1024, 1024)) + [(48, 1024), (48,)]
+        self.assertEqual(ours, paper)
         self.assertEqual(sum(np.prod(s) for s in ours), 4291632)
 
     def test_errors_equal_h36m_eval(self):

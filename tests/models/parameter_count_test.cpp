@@ -116,8 +116,8 @@ const std::vector<std::pair<std::string, Factory>>& cases() {
   return all;
 }
 
-// The exact baseline against Martinez et al.'s network as their PyTorch port
-// lays it out (other names): spec -> (in joints, hidden, blocks).
+// The exact baseline against Martinez et al.'s network as bench/martinez_torch.py
+// builds it for the parity and speed benchmarks (other names): spec -> (in joints, hidden, blocks).
 struct MartinezCase {
   std::string spec;
   int64_t joints_2d, hidden, blocks;

@@ -7,10 +7,10 @@ buffer by name and shape, not only the totals:
   mlp_trunk.h      Linear -> BN1d -> ReLU -> Dropout; residual blocks of two
   pose_encoder.h   trunk + fc_mu, fc_logvar
   pose_decoder.h   trunk + fc_out
-  pose_regressor.h Martinez et al. 2017 written from the paper (Sec. 3.1, Fig. 1) in
-                   the layout of their public PyTorch port (w1, batch_norm1, linear_stages,
-                   w2): other names than hpe3d's, so the C++ test compares the totals and
-                   the shapes layer by layer in order
+  pose_regressor.h Martinez et al. 2017: the network bench/martinez_torch.py trains
+                   against hpe3d (the port's network, written from the paper, Sec. 3.1,
+                   Fig. 1); other names than hpe3d's, so the C++ test compares the totals
+                   and the shapes layer by layer in order
   image_decoder.h  fc, fc_bn (BN2d 256), blocks.<i>.{conv (ConvT, no bias), bn}, output (ConvT + bias)
   discriminator.h  conv<i>/linear<i> [+ bn<i> from layer 2 unless spectral norm or
                    batch_norm = false] + fc; spectral norm = torch.nn.utils.spectral_norm
@@ -27,11 +27,15 @@ SPEC is KIND:a,b,c with integer arguments:
   pose_discriminator:in_features,hidden,layers,spectral_norm,batch_norm
 """
 import json
+import os
 import sys
 
 import torch
 from torch import nn
 from torch.nn.utils import spectral_norm
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+import martinez_torch  # noqa: E402
 
 
 class LinearBlock(nn.Module):
@@ -69,32 +73,6 @@ class PoseDecoder(nn.Module):
         super().__init__()
         self.trunk = MlpTrunk(latent, hidden, blocks)
         self.fc_out = nn.Linear(hidden, joints * dims)
-
-
-class MartinezStage(nn.Module):
-    """Two linear layers, each followed by batch norm, ReLU and dropout, with a residual connection."""
-
-    def __init__(self, width, dropout=0.5):
-        super().__init__()
-        self.w1 = nn.Linear(width, width)
-        self.batch_norm1 = nn.BatchNorm1d(width)
-        self.w2 = nn.Linear(width, width)
-        self.batch_norm2 = nn.BatchNorm1d(width)
-        self.relu = nn.ReLU(inplace=True)
-        self.dropout = nn.Dropout(dropout)
-
-
-class Martinez(nn.Module):
-    """Input 2D pose -> linear to 1024 -> BN, ReLU, dropout -> residual stages -> linear to the 3D pose."""
-
-    def __init__(self, n_in, n_out, hidden, stages, dropout=0.5):
-        super().__init__()
-        self.w1 = nn.Linear(n_in, hidden)
-        self.batch_norm1 = nn.BatchNorm1d(hidden)
-        self.linear_stages = nn.ModuleList([MartinezStage(hidden, dropout) for _ in range(stages)])
-        self.w2 = nn.Linear(hidden, n_out)
-        self.relu = nn.ReLU(inplace=True)
-        self.dropout = nn.Dropout(dropout)
 
 
 def up(n_in, n_out, bias):
@@ -160,7 +138,7 @@ class PoseDiscriminator(nn.Module):
 KINDS = {
     "pose_encoder": PoseEncoder,
     "pose_decoder": PoseDecoder,
-    "martinez": Martinez,
+    "martinez": martinez_torch.Network,
     "image_decoder": ImageDecoder,
     "image_discriminator": lambda s, b, sn, bn: ImageDiscriminator(s, b, bool(sn), bool(bn)),
     "pose_discriminator": lambda n, h, l, sn, bn: PoseDiscriminator(n, h, l, bool(sn), bool(bn)),
