@@ -2,12 +2,15 @@
 # Installs every Debian package hpe3d uses. This file is the only dependency
 # list: CMake, the tests, the demo and the Python scripts rely on nothing else.
 # Idempotent; runs as root or through sudo.
+# usage: scripts/setup.sh            install what is missing
+#        scripts/setup.sh --list     print the packages that build and test the project, one a line
+#                                    (what scripts/debian_chroot.sh installs in a trixie or sid chroot)
 set -euo pipefail
 
-packages=(
+# Builds the project and runs its test suite, on this Debian and in the chroots.
+build_test=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config
-  clang libclang-rt-14-dev   # libFuzzer harnesses and the sanitizer preset (scripts/fuzz.sh)
   # C++ libraries
   libtorch-dev            # LibTorch 1.13.1, CPU
   libgloo-dev             # gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training)
@@ -27,9 +30,20 @@ packages=(
   # Python used by tests (parity, file checks) and scripts (plots, converters)
   python3 python3-numpy python3-h5py python3-yaml
   python3-torch python3-torchvision   # python3-torch also brings torchrun (data-parallel launches)
-  python3-matplotlib umap-learn   # scripts/plot_*.py (UMAP of exported latents, training curves)
   time
 )
+# This machine only: the fuzz and sanitizer builds, the LibTorch 2.x chroots, plots.
+host_only=(
+  clang libclang-rt-14-dev   # libFuzzer harnesses and the sanitizer preset (scripts/fuzz.sh)
+  mmdebstrap                 # Debian trixie/sid chroots: LibTorch 2.x builds (scripts/debian_chroot.sh)
+  python3-matplotlib umap-learn   # scripts/plot_*.py (UMAP of exported latents, training curves)
+)
+
+if [[ ${1:-} == --list ]]; then
+  printf '%s\n' "${build_test[@]}"
+  exit 0
+fi
+packages=("${build_test[@]}" "${host_only[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
