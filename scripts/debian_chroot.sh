@@ -13,6 +13,8 @@
 #        HPE3D_CHROOT_NAME        folder name under the cache (default SUITE)
 #        HPE3D_CHROOT_HOOK        a shell command run in the chroot before packages are configured
 #                                 (mmdebstrap --customize-hook form: "$1" is the chroot)
+#        HPE3D_CHROOT_REPLACE     substitutions in the package list, "OLD=NEW OLD2=" (an empty NEW
+#                                 drops OLD), e.g. "libtorch-dev=libtorch-cuda-dev python3-torch="
 #        HPE3D_DEBIAN_MIRROR      the mirror's URL, when the apt configuration holds none
 # Exit status 3: no Debian mirror configured or reachable (the caller decides).
 set -euo pipefail
@@ -48,6 +50,15 @@ case $verb in
     ;;
   create)
     mapfile -t packages < <(bash scripts/setup.sh --list)
+    for rule in ${HPE3D_CHROOT_REPLACE:-}; do
+      [[ $rule == *=* ]] || { echo "debian_chroot: HPE3D_CHROOT_REPLACE entry '$rule' is not OLD=NEW" >&2; exit 2; }
+      kept=()
+      for p in "${packages[@]}"; do
+        if [[ $p == "${rule%%=*}" ]]; then [[ -n ${rule#*=} ]] && kept+=("${rule#*=}")
+        else kept+=("$p"); fi
+      done
+      packages=("${kept[@]}")
+    done
     packages+=("$@")
     key=$(printf '%s\n' "$suite" "$components" "${HPE3D_CHROOT_HOOK:-}" "${packages[@]}" | sha256sum | cut -c1-16)
     if [[ -f $root/.hpe3d-chroot && $(cat "$root/.hpe3d-chroot") == "$key" ]]; then
