@@ -101,7 +101,8 @@ if [[ $step == verify || $step == all ]]; then
       missing=$(grep "=> not found" <<<"$out" | awk "{print \$1}" | sort -u | tr "\n" " ")
       undef=$(grep "^undefined symbol:" <<<"$out" || true)
       n_undef=$(grep -c . <<<"$undef" || true)
-      other=$(grep -v -E "^undefined symbol: cudnn[A-Za-z0-9_]*(@[A-Za-z0-9_.]*)?\s+\(/usr/lib/x86_64-linux-gnu/libtorch_cuda\.so[.0-9]*\)$" <<<"$undef" | grep . || true)
+      # e.g. "undefined symbol: cudnnGetVersion, version libcudnn.so.9	(/lib/x86_64-linux-gnu/libtorch_cuda.so.2.6)"
+      other=$(grep -v -E "^undefined symbol: cudnn[A-Za-z0-9_]*(, version libcudnn\.so\.9)?\s+\((/usr)?/lib/x86_64-linux-gnu/libtorch_cuda\.so[.0-9]*\)$" <<<"$undef" | grep . || true)
       ours=$(nm -D --undefined-only -C "$exe" | grep -c "hpe3d::" || true)
       if [[ $missing != "libcudnn.so.9 " || -n $other || $ours != 0 ]]; then
         echo "FAIL $name: libraries not found [$missing], hpe3d symbols undefined: $ours, undefined beyond cuDNN in libtorch_cuda:"
