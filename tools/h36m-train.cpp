@@ -12,6 +12,8 @@
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/experiment_config.h"
 #include "hpe3d/core/interrupt.h"
+#include "hpe3d/core/process_group.h"
+#include "hpe3d/models/sync_batch_norm.h"
 #include "hpe3d/core/tool_main.h"
 #include "hpe3d/train/sweep.h"
 #include "hpe3d/train/trainer.h"
@@ -39,6 +41,14 @@ int main(int argc, char** argv) {
   if (auto rc = core::parse_cli(app, argc, argv)) return *rc;
 
   return core::run_tool("h36m-train", [&] {
+    // After every trainer is gone (declared first, destroyed last): frees
+    // the process group, NCCL's included, before the process exits.
+    struct CloseGroup {
+      ~CloseGroup() {
+        models::set_batch_norm_sync(nullptr);
+        core::close_launch_process_group();
+      }
+    } close_group;
     if (reference) {
       core::ExperimentConfig defaults;
       core::DocWriter doc;

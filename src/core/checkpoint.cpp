@@ -1,5 +1,6 @@
 #include "hpe3d/core/checkpoint.h"
 
+#include <torch/version.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/logging.h"
+#include "hpe3d/core/optimizer_state.h"
 
 namespace hpe3d::core {
 namespace {
@@ -24,6 +26,7 @@ namespace {
 // Checkpoints written before the header are a bare archive (a zip: "PK").
 constexpr char kMagic[8] = {'H', 'P', 'E', '3', 'D', 'C', 'K', '1'};
 constexpr size_t kHeaderBytes = 24;
+constexpr const char* kWrittenBy = "written_by";  // string: "LibTorch 1.13.1"
 
 uint32_t crc32_of(const uint8_t* data, size_t size) {
   uLong crc = crc32(0L, Z_NULL, 0);
@@ -60,10 +63,13 @@ torch::Tensor string_tensor(const std::string& s) {
 
 }  // namespace
 
+std::string libtorch_version() { return "LibTorch " TORCH_VERSION; }
+
 void CheckpointWriter::add_module(const std::string& name, const torch::nn::Module& module) {
   torch::serialize::OutputArchive sub;
-  for (const auto& p : module.named_parameters(/*recurse=*/true)) sub.write(p.key(), p.value().detach());
-  for (const auto& b : module.named_buffers(/*recurse=*/true)) sub.write(b.key(), b.value(), /*is_buffer=*/true);
+  // On the CPU: the file does not depend on the device it was written from.
+  for (const auto& p : module.named_parameters(/*recurse=*/true)) sub.write(p.key(), p.value().detach().cpu());
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) sub.write(b.key(), b.value().cpu(), /*is_buffer=*/true);
   archive_.write(name, sub);
 }
 
@@ -90,6 +96,7 @@ void CheckpointWriter::add_string(const std::string& name, const std::string& va
 }
 
 void CheckpointWriter::save(const std::string& path) {
+  archive_.write(kWrittenBy, string_tensor(libtorch_version()));
   const std::string tmp = path + ".tmp";
   std::vector<uint8_t> bytes(kHeaderBytes);
   try {
@@ -155,7 +162,10 @@ void CheckpointReader::load_bytes(const std::vector<uint8_t>& bytes) {
     fail(path_, "not an hpe3d checkpoint (no HPE3DCK1 header)");
   }
   try {
-    archive_.load_from(data, size);
+    // Every tensor onto the CPU, whatever device wrote it: a CUDA run's file
+    // opens on a machine without a GPU, and the consumers move what they load
+    // to their own device (load_module, load_optimizer).
+    archive_.load_from(data, size, torch::Device(torch::kCPU));
   } catch (const std::exception&) {  // c10::Error, and torch::jit::ErrorReport from a malformed archive
     fail(path_, "not a readable hpe3d checkpoint (truncated or another format?)");
   }
@@ -203,9 +213,11 @@ void CheckpointReader::load_optimizer(const std::string& name, torch::optim::Opt
   torch::serialize::InputArchive sub;
   if (!archive_.try_read(name, sub)) fail(path_, "no optimiser \"" + name + "\" in checkpoint");
   try {
-    optimizer.load(sub);
+    load_optimizer_state(sub, optimizer);
   } catch (const c10::Error& e) {
-    fail(path_, "optimiser \"" + name + "\" does not match: " + e.what_without_backtrace());
+    fail(path_, "optimiser \"" + name + "\" is unreadable: " + e.what_without_backtrace());
+  } catch (const std::invalid_argument& e) {
+    fail(path_, "optimiser \"" + name + "\" does not match: " + e.what());
   }
 }
 
@@ -213,6 +225,12 @@ torch::Tensor CheckpointReader::tensor(const std::string& name) {
   torch::Tensor t;
   if (!archive_.try_read(name, t)) fail(path_, "no entry \"" + name + "\" in checkpoint");
   return t;
+}
+
+std::string CheckpointReader::written_by() {
+  torch::Tensor t;
+  if (!archive_.try_read(kWrittenBy, t)) return "";
+  return get_string(kWrittenBy);
 }
 
 int64_t CheckpointReader::get_int(const std::string& name) { return tensor(name).item<int64_t>(); }

@@ -11,6 +11,7 @@ namespace hpe3d::core::checkpoint_schema {
 namespace {
 
 constexpr const char* kRngCpu = "rng_cpu";
+constexpr const char* kRngCuda = "rng_cuda";  // the run's device's generator
 
 std::string cuda_entry(int device) { return "rng_cuda" + std::to_string(device); }
 
@@ -45,33 +46,34 @@ Counters read_counters(CheckpointReader& r) {
   return c;
 }
 
-void write_generator_states(CheckpointWriter& w) {
+void write_generator_states(CheckpointWriter& w, torch::Device device) {
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     w.add_tensor(kRngCpu, gen.get_state());
   }
-  if (!torch::cuda::is_available()) return;
-  for (int d = 0; d < static_cast<int>(torch::cuda::device_count()); ++d) {
-    auto gen = at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(d)));
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    w.add_tensor(cuda_entry(d), gen.get_state());
-  }
+  if (!device.is_cuda()) return;
+  // The run's own GPU only: touching every visible device would open a CUDA
+  // context on each of them in every rank.
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  w.add_tensor(kRngCuda, gen.get_state());
 }
 
-void restore_generator_states(CheckpointReader& r) {
+void restore_generator_states(CheckpointReader& r, torch::Device device) {
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(r.tensor(kRngCpu));
   }
-  if (!torch::cuda::is_available()) return;
-  for (int d = 0; d < static_cast<int>(torch::cuda::device_count()); ++d) {
-    if (!r.has(cuda_entry(d))) continue;
-    auto gen = at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(d)));
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(r.tensor(cuda_entry(d)));
-  }
+  if (!device.is_cuda()) return;
+  // Earlier files hold every device's generator under its index.
+  const int index = device.has_index() ? device.index() : 0;
+  const std::string name = r.has(kRngCuda) ? kRngCuda : cuda_entry(index);
+  if (!r.has(name)) return;  // a CPU run's file: the CUDA stream starts afresh
+  auto gen = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(r.tensor(name));
 }
 
 }  // namespace hpe3d::core::checkpoint_schema

@@ -4,6 +4,7 @@
 #include "hpe3d/core/checkpoint.h"
 #include "hpe3d/core/checkpoint_schema.h"
 #include "hpe3d/core/config_yaml.h"
+#include "hpe3d/core/cuda_settings.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
 #include "hpe3d/core/runtime.h"
@@ -35,6 +36,8 @@ TrainedModel load_trained_model(const std::string& path, const std::string& devi
   t.device = device.empty() ? core::select_device(t.config.runtime.device, path + " (stored runtime.device)")
                             : core::select_device(device);
   core::select_blas_core(t.config.runtime.blas_core);
+  core::make_current(t.device);
+  core::apply_cuda_settings(t.config.runtime.cuda);
   const auto& encoders = t.config.model.encoders;
   core::use_cores(std::find(encoders.begin(), encoders.end(), "rgb") != encoders.end(), t.config.runtime.threads);
   torch::manual_seed(t.config.train.seed);

@@ -1,5 +1,9 @@
 #include "hpe3d/geometry/skeleton.h"
 
+#include <map>
+#include <mutex>
+#include <string>
+
 namespace hpe3d::geometry {
 
 const std::array<std::string, kNumJoints>& joint_names() {
@@ -51,17 +55,31 @@ torch::Tensor bone_lengths(const torch::Tensor& pose) {
   return (children - parents).norm(2, -1);
 }
 
+namespace {
+
+// The left/right permutation on `device`, made once per device: no
+// host-to-device copy per call. Never freed (CUDA may be gone at exit).
+const torch::Tensor& flip_index(torch::Device device) {
+  static std::mutex mutex;
+  static auto* cache = new std::map<std::string, torch::Tensor>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& index = (*cache)[device.str()];
+  if (!index.defined()) {
+    std::vector<int64_t> perm(flip_permutation().begin(), flip_permutation().end());
+    index = torch::tensor(perm, torch::kLong).to(device);
+  }
+  return index;
+}
+
+}  // namespace
+
 torch::Tensor flip_pose(const torch::Tensor& pose, int64_t axis) {
   TORCH_CHECK(pose.dim() >= 2 && pose.size(-2) == kNumJoints,
               "flip_pose: expected [..., 17, D], got ", pose.sizes());
   TORCH_CHECK(axis >= 0 && axis < pose.size(-1), "flip_pose: axis ", axis, " out of range");
-  std::vector<int64_t> perm(flip_permutation().begin(), flip_permutation().end());
-  auto out = pose.index_select(-2, torch::tensor(perm, torch::TensorOptions()
-                                                          .dtype(torch::kLong)
-                                                          .device(pose.device())));
-  auto sign = torch::ones({pose.size(-1)}, pose.options());
-  sign[axis] = -1;
-  return out * sign;
+  auto out = pose.index_select(-2, flip_index(pose.device()));  // a new tensor: negated in place
+  out.select(-1, axis).neg_();
+  return out;
 }
 
 torch::Tensor root_centre(const torch::Tensor& pose) {

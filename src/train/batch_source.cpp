@@ -35,6 +35,7 @@ BatchSourceOptions batch_source_options(const core::ExperimentConfig& c, bool im
   o.images = images;
   if (images) {
     o.image = data::image_options(c);
+    o.image.pinned = device.is_cuda();
     o.augment = data::augment_ranges(c.data.images);
   }
   o.device = device;
@@ -122,7 +123,7 @@ std::optional<Batch> BatchSource::next(int64_t index) {
     const double before = train_images_->wait_seconds();
     auto batch = train_images_->next();
     data_wait_seconds_ += train_images_->wait_seconds() - before;
-    images = batch.images.to(o.device);
+    images = batch.images.to(o.device, /*non_blocking=*/true);  // page-locked on CUDA runs
     // The crops' zoom and shift move the 2D pose too (before the flip, as in the crops).
     p2 = data::jitter_pose2d(p2, batch.pose_jitter, o.train.root_centre_2d);
     keep = data::readable_rows(batch, o.device);  // data.images.missing: skip

@@ -70,17 +70,13 @@ void DataParallel::average_gradients(const std::vector<torch::Tensor>& params) {
   if (params.empty()) return;
   const int64_t n = static_cast<int64_t>(params.size());
   const int w = world();
-  const auto device = params.front().device();
   // Header: [n] who has a gradient, then [world] who saw a non-finite loss.
   auto header = torch::zeros({n + w}, torch::kFloat32);
   auto h = header.accessor<float, 1>();
   for (int64_t i = 0; i < n; ++i) h[i] = params[i].grad().defined() ? 1.0f : 0.0f;
   h[n + rank()] = nonfinite_ ? 1.0f : 0.0f;
   nonfinite_ = false;
-  auto reduced = header.to(device);
-  group_->all_reduce_sum(reduced);
-  header = reduced.cpu();
-  h = header.accessor<float, 1>();
+  group_->all_reduce_sum(header);  // on the backend's device and back
   std::vector<std::string> bad;
   for (int r = 0; r < w; ++r)
     if (h[n + r] > 0) bad.push_back(std::to_string(r));
@@ -166,16 +162,14 @@ void DataParallel::check_replicas(const torch::nn::Module& module, const std::st
 void DataParallel::save_generators(core::CheckpointWriter* w) {
   auto cpu = torch::stack(group_->all_gather(cpu_generator_state()));
   torch::Tensor cuda;
-  if (options_.device.is_cuda() && group_->backend() == "nccl") {
+  if (options_.device.is_cuda()) {
     auto gen = at::globalContext().defaultGenerator(options_.device);
     torch::Tensor state;
     {
       std::lock_guard<std::mutex> lock(gen.mutex());
       state = gen.get_state();
     }
-    // NCCL gathers CUDA tensors only.
-    auto gathered = group_->all_gather(state.to(options_.device));
-    cuda = torch::stack(gathered).cpu();
+    cuda = torch::stack(group_->all_gather(state));
   }
   if (w == nullptr) return;
   w->add_tensor(schema::kRankRngCpu, cpu);

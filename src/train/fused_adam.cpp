@@ -1,9 +1,10 @@
 #include "hpe3d/train/fused_adam.h"
 
 #include <ATen/Parallel.h>
-#include <c10/util/string_utils.h>
 
 #include <cmath>
+
+#include "hpe3d/core/optimizer_state.h"
 
 namespace hpe3d::train {
 namespace {
@@ -72,7 +73,7 @@ void fused_adam_step(torch::optim::Adam& adam, float grad_scale) {
     const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = core::optimizer_state_key(p);
       auto it = states.find(key);
       if (it == states.end()) {  // as Adam::step creates it
         auto state = std::make_unique<torch::optim::AdamParamState>();

@@ -13,6 +13,48 @@ namespace {
 
 namespace schema = core::checkpoint_schema;
 
+// LibTorch 2.4 gave the autocast functions a device type and deprecated the
+// CUDA-only ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define HPE3D_AUTOCAST_BY_DEVICE 1
+#endif
+
+bool cuda_autocast_enabled() {
+#ifdef HPE3D_AUTOCAST_BY_DEVICE
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
+
+void set_cuda_autocast(bool on) {
+#ifdef HPE3D_AUTOCAST_BY_DEVICE
+  if (on) at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, on);
+#else
+  if (on) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(on);
+#endif
+}
+
+// Autocast for one forward; ends (and drops the cast cache) also when the forward throws.
+class AutocastScope {
+ public:
+  explicit AutocastScope(bool on) : on_(on) {
+    if (on_) set_cuda_autocast(true);
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    set_cuda_autocast(false);
+    at::autocast::clear_cache();
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool on_;
+};
+
 std::vector<torch::Tensor> params_of(torch::optim::Optimizer& optimizer) {
   std::vector<torch::Tensor> out;
   for (auto& group : optimizer.param_groups()) out.insert(out.end(), group.params().begin(), group.params().end());
@@ -96,6 +138,8 @@ void Optimization::begin_step(int64_t step, double epoch) {
 }
 
 void Optimization::update(size_t index, const LossTerms& terms) {
+  TORCH_CHECK(!cuda_autocast_enabled(), "Optimization::update inside an autocast scope: backward and the step must "
+              "run outside it (compute the loss with Optimization::forward)");
   auto& optimizer = *optimizers_.at(index);
   clear_gradients(optimizer);
   backward(terms.gradients);
@@ -125,31 +169,9 @@ void Optimization::end_epoch(double metric) { lr_.end_epoch(metric); }
 
 double Optimization::lr(int64_t step, double epoch) const { return lr_.lr(step, epoch); }
 
-// LibTorch 2.4 gave the autocast functions a device type and deprecated the
-// CUDA-only ones (scripts/check_libtorch2.sh compiles against 2.6).
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-#define HPE3D_AUTOCAST_BY_DEVICE 1
-#endif
-
-Optimization::Autocast::Autocast(bool on) : on_(on) {
-  if (!on_) return;
-#ifdef HPE3D_AUTOCAST_BY_DEVICE
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-  at::autocast::set_enabled(true);
-#endif
-}
-
-Optimization::Autocast::~Autocast() {
-  if (!on_) return;
-#ifdef HPE3D_AUTOCAST_BY_DEVICE
-  at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-  at::autocast::set_enabled(false);
-#endif
-  at::autocast::clear_cache();
+LossTerms Optimization::forward(const std::function<LossTerms()>& loss) const {
+  AutocastScope scope(options_.amp);
+  return loss();
 }
 
 void Optimization::save(core::CheckpointWriter& w) const {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hpe3d/core/blas_kernels.h"
+#include "hpe3d/core/cuda_settings.h"
 #include "hpe3d/core/device.h"
 #include "hpe3d/core/distributed_env.h"
 #include "hpe3d/core/error.h"
@@ -81,7 +82,10 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   // Launched as one of several processes (torchrun, srun): join the group
   // (from here on every log line carries the rank).
   const auto env = core::detect_distributed_env();
-  if (env.distributed() && s.device.is_cuda()) s.device = torch::Device(torch::kCUDA, static_cast<int8_t>(env.local_rank));
+  if (env.distributed() && s.device.is_cuda())
+    s.device = core::rank_cuda_device(env.local_rank, static_cast<int>(torch::cuda::device_count()));
+  core::make_current(s.device);  // before the process group: NCCL binds to the current device
+  core::apply_cuda_settings(c.runtime.cuda);
   if (auto group = core::launch_process_group(c.runtime.distributed, s.device)) {
     s.dp = std::make_unique<DataParallel>(group, DataParallelOptions{c.runtime.distributed.bucket_mb, s.device});
     models::set_batch_norm_sync(c.runtime.distributed.sync_bn ? group : nullptr);
@@ -93,6 +97,7 @@ Trainer::Trainer(core::ExperimentConfig config, TrainerOptions options) : s_(std
   s.pairs = models::parse_pairs(c.train.pairs, "train.pairs");
   s.eval_pair = models::parse_pair(c.eval.pair, "eval.pair");
   if (c.train.amp && !s.device.is_cuda()) core::fail("train.amp", "mixed precision needs a CUDA device");
+  if (c.train.amp) core::require_bfloat16(s.device, "train.amp");
   s.run_dir = std::make_unique<RunDirectory>(RunDirectoryOptions{s.options.run_dir, rank == 0, c.train.keep_last});
 
   const bool has_rgb = std::find(c.model.encoders.begin(), c.model.encoders.end(), "rgb") != c.model.encoders.end();
@@ -154,14 +159,14 @@ bool Trainer::State::train_step(const std::vector<size_t>& active, double epoch_
   const double beta_now = beta->at(epoch_position);
   for (size_t i : active) {
     const auto& pair = pairs[i];
-    auto autocast = optimization->autocast();
+    // Each forward in its own autocast scope (train.amp), each update outside one.
     std::vector<std::pair<std::string, torch::Tensor>> critic_logged;
     for (int k = 0; k < objective->critic_updates(model, pair); ++k) {
-      auto critic = objective->critic_loss(model, pair, *batch);
+      auto critic = optimization->forward([&] { return objective->critic_loss(model, pair, *batch); });
       optimization->update(optimization->critic(), critic);
       critic_logged = critic.logged;
     }
-    auto terms = objective->loss(model, pair, *batch, beta_now);
+    auto terms = optimization->forward([&] { return objective->loss(model, pair, *batch, beta_now); });
     terms.logged.insert(terms.logged.end(), critic_logged.begin(), critic_logged.end());
     if (device.is_cpu()) check_finite(terms, progress.step + 1, pair, run_dir->last(), dp.get(), *log);
     optimization->update(pair_optimizer[i], terms);

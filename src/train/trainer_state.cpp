@@ -38,7 +38,7 @@ void Trainer::State::save() {
     w.add_module(schema::kModel, *model);
     optimization->save(w);
     schema::write_counters(w, progress);
-    schema::write_generator_states(w);
+    schema::write_generator_states(w, device);
     w.add_tensor(schema::kNorm2dMean, data->norm2d().mean);
     w.add_tensor(schema::kNorm2dStd, data->norm2d().std);
     w.add_tensor(schema::kNorm3dMean, data->norm3d().mean);
@@ -54,7 +54,7 @@ void Trainer::State::load() {
   progress = schema::read_counters(r);  // first: an older schema is refused before anything changes
   r.load_module(schema::kModel, *model);
   optimization->load(r);
-  schema::restore_generator_states(r);
+  schema::restore_generator_states(r, device);
   if (dp) dp->restore_generators(r);
   data->set_normalizers({r.tensor(schema::kNorm2dMean), r.tensor(schema::kNorm2dStd)},
                         {r.tensor(schema::kNorm3dMean), r.tensor(schema::kNorm3dStd)});

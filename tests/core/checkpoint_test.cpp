@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include "hpe3d/core/device.h"
 #include "hpe3d/core/error.h"
+#include "hpe3d/core/optimizer_state.h"
 #include "test_util.h"
 
 namespace hpe3d::core {
@@ -64,6 +66,89 @@ TEST(Checkpoint, RoundTripContinuesExactly) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i]));
   auto ba = a->buffers(), bb = b->buffers();
   for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(torch::equal(ba[i], bb[i]));
+}
+
+// A CUDA run's file (every tensor recorded on cuda:0) opens on a machine
+// without a GPU: h36m-eval --device cpu on a GPU checkpoint.
+TEST(Checkpoint, AFileWrittenOnAGpuOpensOnTheCpu) {
+  auto dir = test::temp_dir("checkpoint_gpu_file");
+  torch::manual_seed(0);
+  auto x = torch::randn({16, 4});
+  auto a = make_net(8);
+  torch::optim::Adam opt_a(a->parameters(), 1e-2);
+  step(a, opt_a, x);
+  CheckpointWriter w;
+  w.add_module("model", *a);
+  w.add_optimizer("optim", opt_a);
+  w.add_tensor("stats", torch::arange(3.0));
+  w.save(dir + "/cpu.pt");
+  std::string out;
+  ASSERT_EQ(test::run_command(test::python() + " " + HPE3D_SOURCE_DIR + "/tests/core/retag_checkpoint_device.py " +
+                                  dir + "/cpu.pt " + dir + "/cuda.pt cuda:0",
+                              &out),
+            0)
+      << out;
+
+  CheckpointReader r(dir + "/cuda.pt");
+  EXPECT_EQ(r.tensor("stats").device(), torch::Device(torch::kCPU));
+  auto b = make_net(8);
+  torch::optim::Adam opt_b(b->parameters(), 1e-2);
+  r.load_module("model", *b);
+  r.load_optimizer("optim", opt_b);
+  for (const auto& p : b->parameters()) {
+    auto& s = static_cast<torch::optim::AdamParamState&>(*opt_b.state().at(optimizer_state_key(p)));
+    EXPECT_EQ(s.exp_avg().device(), torch::Device(torch::kCPU));
+  }
+  step(a, opt_a, x);
+  step(b, opt_b, x);
+  for (size_t i = 0; i < a->parameters().size(); ++i) EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
+}
+
+// Written from the test device (a GPU with HPE3D_TEST_DEVICE=cuda), read into
+// a CPU model, and a CPU file resumed on the test device: weights equal, the
+// optimiser's state on its parameters' device, and the next step the same.
+TEST(Checkpoint, MovesBetweenDevicesWithTheOptimiserStateOnTheParametersDevice) {
+  const auto device = test_device();
+  auto dir = test::temp_dir("checkpoint_devices");
+  torch::manual_seed(0);
+  auto x = torch::randn({16, 4});
+  auto a = make_net(8);
+  a->to(device);
+  torch::optim::Adam opt_a(a->parameters(), 1e-2);
+  step(a, opt_a, x.to(device));
+  CheckpointWriter w;
+  w.add_module("model", *a);
+  w.add_optimizer("optim", opt_a);
+  w.save(dir + "/device.pt");
+
+  auto cpu = make_net(8);
+  torch::optim::Adam opt_cpu(cpu->parameters(), 1e-2);
+  CheckpointReader r(dir + "/device.pt");
+  EXPECT_EQ(r.written_by(), libtorch_version());
+  r.load_module("model", *cpu);
+  r.load_optimizer("optim", opt_cpu);
+  for (size_t i = 0; i < cpu->parameters().size(); ++i)
+    EXPECT_TRUE(torch::equal(cpu->parameters()[i], a->parameters()[i].cpu())) << i;
+
+  CheckpointWriter back;
+  back.add_module("model", *cpu);
+  back.add_optimizer("optim", opt_cpu);
+  back.save(dir + "/cpu.pt");
+  auto b = make_net(8);
+  b->to(device);
+  torch::optim::Adam opt_b(b->parameters(), 1e-2);
+  CheckpointReader rb(dir + "/cpu.pt");
+  rb.load_module("model", *b);
+  rb.load_optimizer("optim", opt_b);
+  for (const auto& p : b->parameters()) {
+    auto& s = static_cast<torch::optim::AdamParamState&>(*opt_b.state().at(optimizer_state_key(p)));
+    EXPECT_EQ(s.exp_avg().device(), p.device());
+    EXPECT_EQ(s.exp_avg_sq().device(), p.device());
+  }
+  step(a, opt_a, x.to(device));
+  step(b, opt_b, x.to(device));
+  for (size_t i = 0; i < a->parameters().size(); ++i)
+    EXPECT_TRUE(torch::equal(a->parameters()[i].cpu(), b->parameters()[i].cpu())) << i;
 }
 
 TEST(Checkpoint, OtherModelShapeIsAClearError) {

@@ -6,7 +6,7 @@ namespace hpe3d::models {
 namespace {
 
 double top_singular_value(const torch::Tensor& w) {
-  return torch::linalg::svdvals(w.detach().reshape({w.size(0), -1}), c10::nullopt)[0]
+  return torch::linalg_svdvals(w.detach().reshape({w.size(0), -1}))[0]
       .item<double>();
 }
 

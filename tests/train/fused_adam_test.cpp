@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hpe3d/core/optimizer_state.h"
 #include "hpe3d/train/gradient_clip.h"
 
 namespace hpe3d::train {
@@ -42,8 +43,8 @@ void expect_same_state(torch::optim::Adam& fused, torch::optim::Adam& reference,
                        const std::vector<torch::Tensor>& pr, double tol) {
   for (size_t i = 0; i < pf.size(); ++i) {
     EXPECT_LT(max_relative(pf[i], pr[i]), tol) << "parameter " << i;
-    const auto kf = c10::guts::to_string(pf[i].unsafeGetTensorImpl());
-    const auto kr = c10::guts::to_string(pr[i].unsafeGetTensorImpl());
+    const auto kf = core::optimizer_state_key(pf[i]);
+    const auto kr = core::optimizer_state_key(pr[i]);
     ASSERT_EQ(fused.state().count(kf), reference.state().count(kr)) << "state of parameter " << i;
     if (!reference.state().count(kr)) continue;
     auto& sf = static_cast<torch::optim::AdamParamState&>(*fused.state().at(kf));

@@ -78,10 +78,11 @@ struct Setup {
   models::Pair pair{Modality::kPose2d, Modality::kPose3d};
 };
 
-Setup make_setup(bool gan, const std::string& objective = "vae") {
+Setup make_setup(bool gan, const std::string& objective = "vae", bool amp = false) {
   Setup s;
   s.config = small_config(gan);
   s.config.train.objective = objective;
+  s.config.train.amp = amp;
   torch::manual_seed(0);
   s.model = models::make_model(s.config.model);
   s.optimization = make_training_optimization(s.config, s.model, {s.pair});
@@ -136,6 +137,36 @@ TEST(Optimization, VaeGanCriticAndGeneratorStepsUpdateTheirOwnParameters) {
   EXPECT_TRUE(any_starts_with(c, "decoder_pose3d."));
   EXPECT_TRUE(all_start_with(c, {"encoder_pose2d.", "decoder_pose3d."}));  // not D
   ASSERT_EQ(terms.gradients.size(), 2u);  // the encoder's and the decoder's objectives
+}
+
+// train.amp: each forward runs in its own autocast scope (update() inside
+// one is refused), and the scope is over when forward returns, so the
+// critic's update, the generator's forward and its backward each run where
+// they should and the generator's encoder and decoder get their gradients.
+// (CUDA autocast leaves CPU arithmetic alone: the scopes are what is tested here.)
+TEST(Optimization, AmpForwardsEndTheirAutocastScopeBeforeEachUpdate) {
+  auto s = make_setup(true, "vae", /*amp=*/true);
+  auto& o = *s.optimization.optimization;
+  auto batch = random_batch();
+  auto critic = o.forward([&] {
+    auto terms = s.objective->critic_loss(s.model, s.pair, batch);
+    EXPECT_THROW(o.update(o.critic(), terms), c10::Error) << "an update inside the autocast scope";
+    return terms;
+  });
+  auto before = snapshot(s.model);
+  o.update(o.critic(), critic);
+  EXPECT_TRUE(all_start_with(changed(before, s.model), {"discriminator_pose3d."}));
+  before = snapshot(s.model);
+  auto terms = o.forward([&] { return s.objective->loss(s.model, s.pair, batch, 0.01); });
+  o.update(s.optimization.pair_optimizer[0], terms);
+  auto c = changed(before, s.model);
+  EXPECT_TRUE(any_starts_with(c, "encoder_pose2d."));
+  EXPECT_TRUE(any_starts_with(c, "decoder_pose3d."));
+
+  auto off = make_setup(false);  // without amp, forward only calls the loss
+  auto& p = *off.optimization.optimization;
+  p.update(off.optimization.pair_optimizer[0],
+           p.forward([&] { return off.objective->loss(off.model, off.pair, batch, 0.01); }));
 }
 
 // The hook sees the gradients of backward (defined, the parameters not yet

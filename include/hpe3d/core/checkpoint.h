@@ -9,6 +9,13 @@
 // parses a byte, so a flipped bit or a cut file is refused by name instead
 // of loading shifted weights. Files written before the header (a bare
 // archive) still load, with a log line. Module tensors must be finite.
+//
+// Device- and version-neutral: modules are written from the CPU, every
+// tensor is read onto the CPU and moved to the target's device (a module's
+// parameters, an optimiser's parameters), and optimiser states are matched
+// to parameters by position (core/optimizer_state.h), so a file written by a
+// CUDA run of LibTorch 1.13 resumes on a CPU under 2.x and the other way
+// round. Each file records the LibTorch that wrote it ("written_by").
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +23,9 @@
 #include <torch/torch.h>
 
 namespace hpe3d::core {
+
+// "LibTorch 2.6.0": this build's LibTorch, as checkpoints record it.
+std::string libtorch_version();
 
 class CheckpointWriter {
  public:
@@ -42,12 +52,17 @@ class CheckpointReader {
   // A missing name or a different shape is an InputError that lists them all
   // (a checkpoint of another model shape); so is a NaN or Inf in any of them.
   void load_module(const std::string& name, torch::nn::Module& module);
+  // The optimiser's state, on its parameters' devices; an InputError when
+  // the optimiser's parameter groups differ from the file's.
   void load_optimizer(const std::string& name, torch::optim::Optimizer& optimizer);
   torch::Tensor tensor(const std::string& name);
   int64_t get_int(const std::string& name);
   double get_double(const std::string& name);
   std::string get_string(const std::string& name);
   bool has(const std::string& name);
+  // The LibTorch that wrote the file ("LibTorch 1.13.1"), or "" for a file
+  // from before checkpoints recorded it (all of them LibTorch 1.13).
+  std::string written_by();
   const std::string& path() const { return path_; }
   // False for a file written before checkpoints carried a checksum.
   bool checksummed() const { return checksummed_; }

@@ -49,10 +49,11 @@ void write_counters(CheckpointWriter& w, const Counters& counters);
 // Throws core::InputError naming the file for a schema 1 (or foreign) checkpoint.
 Counters read_counters(CheckpointReader& r);
 
-// The default CPU generator and, where CUDA is available, every device's
-// default CUDA generator ("rng_cpu", "rng_cuda<i>"). Restoring skips CUDA
-// states the checkpoint does not hold or this machine cannot take.
-void write_generator_states(CheckpointWriter& w);
-void restore_generator_states(CheckpointReader& r);
+// The default CPU generator and, for a CUDA run, its device's default CUDA
+// generator ("rng_cpu", "rng_cuda"; files before LibTorch 2.x support held
+// each visible device's as "rng_cuda<i>"). Restoring skips a CUDA state the
+// checkpoint does not hold (a CPU run's file resumed on a GPU).
+void write_generator_states(CheckpointWriter& w, torch::Device device);
+void restore_generator_states(CheckpointReader& r, torch::Device device);
 
 }  // namespace hpe3d::core::checkpoint_schema

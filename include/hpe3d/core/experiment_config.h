@@ -254,11 +254,29 @@ struct DistributedConfig {
   }
 };
 
+// Switches of CUDA's libraries (core/cuda_settings.h); ignored on the CPU.
+struct CudaConfig {
+  bool tf32 = false;
+  bool cudnn_benchmark = true;
+  bool deterministic = false;
+  template <class V>
+  void visit(V& v) {
+    v.field("tf32", tf32,
+            "TensorFloat-32 for float32 matmuls and convolutions on Ampere and newer GPUs (faster, ~1e-3 relative "
+            "error; PyTorch's default: off for matmuls)");
+    v.field("cudnn_benchmark", cudnn_benchmark,
+            "cuDNN tries its convolution algorithms once per input shape and keeps the fastest (fixed crop sizes)");
+    v.field("deterministic", deterministic,
+            "deterministic CUDA algorithms only (cuDNN, cuBLAS workspace; slower): bit-identical GPU reruns");
+  }
+};
+
 struct RuntimeConfig {
   std::string device = "auto";
   int threads = 0;
   std::string blas_core = "auto";
   DistributedConfig distributed;
+  CudaConfig cuda;
   template <class V>
   void visit(V& v) {
     v.field("device", device, "auto | cpu | cuda", Choices{"auto", "cpu", "cuda"});
@@ -270,6 +288,7 @@ struct RuntimeConfig {
             Choices{"auto", "keep", "Prescott", "Nehalem", "Sandybridge", "Haswell", "Zen", "SkylakeX", "Cooperlake",
                     "SapphireRapids"});
     v.section("distributed", distributed);
+    v.section("cuda", cuda);
   }
 };
 

@@ -32,6 +32,7 @@ struct ImageOptions {
   int workers = 2;                // decoding threads
   int queue = 4;                  // batches made ahead of the consumer
   std::string missing = "error";  // error: stop naming the file; skip: count it, leave the sample out
+  bool pinned = false;            // batches in page-locked memory (CUDA runs: asynchronous copies to the GPU)
 };
 
 // data.images of an experiment (crop side: model.image_size).

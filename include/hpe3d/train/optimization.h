@@ -30,7 +30,7 @@ using GradientHook = std::function<void(const std::vector<torch::Tensor>& params
 
 struct OptimizationOptions {
   double grad_clip = 0.0;   // max L2 norm of a VAE update's gradients (0: off); the critic is not clipped
-  bool amp = false;         // CUDA autocast to bfloat16 around forward and backward
+  bool amp = false;         // CUDA autocast to bfloat16 around each forward (not backward)
   LrScheduleOptions lr;     // the VAE optimisers' schedule; the critic keeps its learning rate
   double base_lr = 1e-3;
   bool fused_adam = true;   // Adam on the CPU in one pass per parameter (train/fused_adam.h); false: step()
@@ -58,25 +58,22 @@ class Optimization {
   // before it) at fractional epoch `epoch` on every VAE optimiser.
   void begin_step(int64_t step, double epoch);
   // One update of optimiser `index`: clear its gradients, differentiate
-  // `terms.gradients` in order, hook, clip, step.
+  // `terms.gradients` in order, hook, clip, step. TORCH_CHECKs that no
+  // autocast scope is active (see forward).
   void update(size_t index, const LossTerms& terms);
   // End of an epoch with its validation metric (plateau schedules).
   void end_epoch(double metric);
   double lr(int64_t step, double epoch) const;
 
-  // Autocast for the forward and backward of one update (CUDA, train.amp);
-  // a no-op otherwise. Keep it alive across loss() and update().
-  class Autocast {
-   public:
-    explicit Autocast(bool on);
-    ~Autocast();
-    Autocast(const Autocast&) = delete;
-    Autocast& operator=(const Autocast&) = delete;
-
-   private:
-    bool on_;
-  };
-  std::unique_ptr<Autocast> autocast() const { return std::make_unique<Autocast>(options_.amp); }
+  // The forward of one update: runs `loss` under CUDA autocast to bfloat16
+  // when train.amp is on, else as it is. The scope ends, and its cache of
+  // bf16 weight casts is cleared, before forward returns: backward and the
+  // optimiser step run outside autocast (update() refuses to run inside it),
+  // and each forward casts the weights afresh. One scope over a critic's
+  // no-grad forward, its update and the generator's forward would hand the
+  // generator casts without autograd history (encoder and decoder weights
+  // without gradient) and critic weights from before its step.
+  LossTerms forward(const std::function<LossTerms()>& loss) const;
 
   // Optimiser states (core/checkpoint_schema.h names) and the LR schedule's state.
   void save(core::CheckpointWriter& w) const;
