@@ -23,10 +23,13 @@ torch::Tensor per_channel(const torch::Tensor& v, const torch::Tensor& like) {
 class SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunction> {
  public:
   // x [B, C, ...], weight/bias [C]; running_mean/var [C] are updated in place.
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+  // In float32 whatever the input's dtype (a bf16 activation under train.amp):
+  // sums of squares over the global batch lose too much in bf16.
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input,
                                const torch::Tensor& weight, const torch::Tensor& bias, torch::Tensor running_mean,
                                torch::Tensor running_var, double momentum, double eps) {
     auto& group = *sync_group();
+    const auto x = input.to(torch::kFloat32);
     const int64_t channels = x.size(1);
     auto v = as_bcl(x);
     auto stats = torch::cat({v.sum(kDims), (v * v).sum(kDims),

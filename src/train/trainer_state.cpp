@@ -52,6 +52,9 @@ void Trainer::State::save() {
 void Trainer::State::load() {
   core::CheckpointReader r(run_dir->last());
   progress = schema::read_counters(r);  // first: an older schema is refused before anything changes
+  if (const auto by = r.written_by(); by != core::libtorch_version())
+    log->info("{} was written by {}; this build uses {} (optimiser states are matched by position)",
+              run_dir->last(), by.empty() ? "LibTorch 1.13" : by, core::libtorch_version());
   r.load_module(schema::kModel, *model);
   optimization->load(r);
   schema::restore_generator_states(r, device);
