@@ -252,10 +252,12 @@ TEST_F(DistributedTrain, TorchrunRestartResumesAndEqualsAnUninterruptedRun) {
   for (int r = 0; r < 2; ++r) ASSERT_EQ(codes[r], 0) << slurp(dir_ + "/elastic.rank" + std::to_string(r) + ".log");
 
   const std::string out = dir_ + "/elastic_run";
-  const pid_t agent = spawn({torchrun, "--no_python", "-r", "1", "-t", "1", "--nproc_per_node=2", "--max_restarts=1",
+  // torchrun's own main(), with its store made without libuv (Debian's LibTorch 2.x has none, and torchrun's
+  // static rendezvous ignores USE_LIBUV): tests/tools/torchrun_without_libuv.py.
+  const pid_t agent = spawn({test::python(), std::string(HPE3D_SOURCE_DIR) + "/tests/tools/torchrun_without_libuv.py",
+                             "--no_python", "-r", "1", "-t", "1", "--nproc_per_node=2", "--max_restarts=1",
                              "--master_addr=127.0.0.1", "--master_port=" + std::to_string(free_port()),
                              test::tool_path("h36m-train"), "--config", config, "--output", out},
-                            // USE_LIBUV=0: torchrun 2.4+ serves its store with libuv, which Debian's torch lacks.
                             {{"OMP_NUM_THREADS", "1"}, {"USE_LIBUV", "0"}}, dir_ + "/torchrun.log");
   // Kill one worker (a child of the agent running h36m-train) after epoch 2.
   const auto deadline = Clock::now() + std::chrono::seconds(180);
