@@ -7,7 +7,8 @@
 # second run rebuilds only what changed.
 #
 # usage: scripts/check_libtorch2.sh [SUITE] [ctest arguments...]   (SUITE: trixie by default, or sid)
-# env:   HPE3D_JOBS  parallel compilers (default 2)
+# env:   HPE3D_JOBS  parallel compilers (default 2); those of scripts/debian_chroot.sh
+#        (sid on a mirror whose snapshot has expired: HPE3D_CHROOT_APTOPT='Acquire::Check-Valid-Until "false"')
 # Exit status: ctest's; 3 when no Debian mirror is configured or reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,8 @@ made=$(date +%s)
 # In the chroot: /src is this tree, /shared the shared fixtures beside it.
 bash scripts/debian_chroot.sh run "$suite" bash -euo pipefail -c '
   build=build-$0 jobs=$1; shift
-  v=/usr/include/torch/csrc/api/include/torch/version.h
+  v=/usr/include/torch/csrc/api/include/torch/version.h  # 2.10+: the numbers are in torch/headeronly/version.h
+  [ -f /usr/include/torch/headeronly/version.h ] && v=/usr/include/torch/headeronly/version.h
   echo "[libtorch2] $0: LibTorch $(awk "/define TORCH_VERSION_(MAJOR|MINOR|PATCH)/ {printf \"%s%s\", s, \$3; s=\".\"}" $v), $(g++ --version | head -1)"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   t=$(date +%s)

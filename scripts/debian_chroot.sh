@@ -15,6 +15,8 @@
 #                                 (mmdebstrap --customize-hook form: "$1" is the chroot)
 #        HPE3D_CHROOT_REPLACE     substitutions in the package list, "OLD=NEW OLD2=" (an empty NEW
 #                                 drops OLD), e.g. "libtorch-dev=libtorch-cuda-dev python3-torch="
+#        HPE3D_CHROOT_APTOPT      one apt option for mmdebstrap (e.g. 'Acquire::Check-Valid-Until "false"'
+#                                 for a mirror whose sid snapshot is older than its Valid-Until)
 #        HPE3D_DEBIAN_MIRROR      the mirror's URL, when the apt configuration holds none
 # Exit status 3: no Debian mirror configured or reachable (the caller decides).
 set -euo pipefail
@@ -60,7 +62,9 @@ case $verb in
       packages=("${kept[@]}")
     done
     packages+=("$@")
-    key=$(printf '%s\n' "$suite" "$components" "${HPE3D_CHROOT_HOOK:-}" "${packages[@]}" | sha256sum | cut -c1-16)
+    opts=("$suite" "$components" "${HPE3D_CHROOT_HOOK:-}")
+    [[ -n ${HPE3D_CHROOT_APTOPT:-} ]] && opts+=("$HPE3D_CHROOT_APTOPT")
+    key=$(printf '%s\n' "${opts[@]}" "${packages[@]}" | sha256sum | cut -c1-16)
     if [[ -f $root/.hpe3d-chroot && $(cat "$root/.hpe3d-chroot") == "$key" ]]; then
       echo "[chroot] $name: up to date ($root)"
       exit 0
@@ -76,6 +80,7 @@ case $verb in
     $SUDO mkdir -p "$(dirname "$root")"
     hook=()
     [[ -n ${HPE3D_CHROOT_HOOK:-} ]] && hook=(--essential-hook="$HPE3D_CHROOT_HOOK")
+    [[ -n ${HPE3D_CHROOT_APTOPT:-} ]] && hook+=(--aptopt="$HPE3D_CHROOT_APTOPT")
     start=$(date +%s)
     if ! $SUDO mmdebstrap --quiet --variant=apt --components="${components// /,}" \
         --include="$(IFS=,; echo "${packages[*]}")" "${hook[@]}" \
