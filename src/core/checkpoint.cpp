@@ -26,7 +26,7 @@ namespace {
 // Checkpoints written before the header are a bare archive (a zip: "PK").
 constexpr char kMagic[8] = {'H', 'P', 'E', '3', 'D', 'C', 'K', '1'};
 constexpr size_t kHeaderBytes = 24;
-constexpr const char* kWrittenBy = "written_by";  // string: "LibTorch 1.13.1"
+constexpr const char* kWrittenBy = "written_by";  // string: "LibTorch 2.6.0"
 
 uint32_t crc32_of(const uint8_t* data, size_t size) {
   uLong crc = crc32(0L, Z_NULL, 0);

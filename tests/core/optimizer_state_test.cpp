@@ -28,15 +28,20 @@ void train_two_steps(Optimizer& optimizer, std::vector<torch::Tensor>& params) {
   }
 }
 
-torch::serialize::InputArchive round_trip(const torch::optim::Optimizer& optimizer) {
-  torch::serialize::OutputArchive out;
-  optimizer.save(out);
+// `out` as a reader sees it after a save.
+torch::serialize::InputArchive reread(torch::serialize::OutputArchive& out) {
   std::ostringstream bytes;
   out.save_to(bytes);
   torch::serialize::InputArchive in;
   std::istringstream stream(bytes.str());
   in.load_from(stream);
   return in;
+}
+
+torch::serialize::InputArchive round_trip(const torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive out;
+  optimizer.save(out);
+  return reread(out);
 }
 
 TEST(OptimizerState, AdamResumesOnTheParametersDeviceExactly) {
@@ -119,12 +124,7 @@ torch::serialize::InputArchive foreign_archive(const std::vector<std::string>& k
   group.write("options", options);
   groups.write("param_groups/0", group);
   out.write("param_groups", groups);
-  std::ostringstream bytes;
-  out.save_to(bytes);
-  torch::serialize::InputArchive in;
-  std::istringstream stream(bytes.str());
-  in.load_from(stream);
-  return in;
+  return reread(out);
 }
 
 TEST(OptimizerState, KeysOfEitherLibTorchVersionPairByPosition) {

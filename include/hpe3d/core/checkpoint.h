@@ -60,7 +60,7 @@ class CheckpointReader {
   double get_double(const std::string& name);
   std::string get_string(const std::string& name);
   bool has(const std::string& name);
-  // The LibTorch that wrote the file ("LibTorch 1.13.1"), or "" for a file
+  // The LibTorch that wrote the file ("LibTorch 2.6.0"), or "" for a file
   // from before checkpoints recorded it (all of them LibTorch 1.13).
   std::string written_by();
   const std::string& path() const { return path_; }

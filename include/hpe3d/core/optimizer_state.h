@@ -14,7 +14,7 @@
 //   param_groups/size, param_groups/<i>/params/{size,<j>} = <key>, param_groups/<i>/options
 // so load_optimizer_state reads it itself: the keys only pair a state with a
 // position, and each state goes to the parameter at that position, its
-// tensors moved to the parameter's device and dtype layout untouched.
+// tensors moved to the parameter's device.
 // docs/gpu.md tells which checkpoints this makes portable.
 #include <string>
 
