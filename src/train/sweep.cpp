@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 moved it here)
 
 #include "hpe3d/core/atomic_file.h"
 #include "hpe3d/core/config_yaml.h"
