@@ -30,14 +30,28 @@ void step(torch::nn::Sequential& net, torch::optim::Adam& opt, const torch::Tens
   opt.step();
 }
 
+// A net on `device` after one Adam step from seed 0, its optimiser and the batch.
+struct OneStep {
+  torch::nn::Sequential net;
+  std::unique_ptr<torch::optim::Adam> opt;
+  torch::Tensor x;
+};
+
+OneStep one_step(torch::Device device = torch::kCPU) {
+  torch::manual_seed(0);
+  auto x = torch::randn({16, 4}).to(device);  // drawn first, then the weights
+  OneStep s{make_net(8), nullptr, x};
+  s.net->to(device);
+  s.opt = std::make_unique<torch::optim::Adam>(s.net->parameters(), 1e-2);
+  step(s.net, *s.opt, s.x);
+  return s;
+}
+
 // save -> load -> step equals two uninterrupted steps, bit for bit.
 TEST(Checkpoint, RoundTripContinuesExactly) {
   auto dir = test::temp_dir("checkpoint");
-  torch::manual_seed(0);
-  auto x = torch::randn({16, 4});
-  auto a = make_net(8);
-  torch::optim::Adam opt_a(a->parameters(), 1e-2);
-  step(a, opt_a, x);
+  auto [a, opt_a_ptr, x] = one_step();
+  auto& opt_a = *opt_a_ptr;
 
   CheckpointWriter w;
   w.add_module("model", *a);
@@ -72,11 +86,8 @@ TEST(Checkpoint, RoundTripContinuesExactly) {
 // without a GPU: h36m-eval --device cpu on a GPU checkpoint.
 TEST(Checkpoint, AFileWrittenOnAGpuOpensOnTheCpu) {
   auto dir = test::temp_dir("checkpoint_gpu_file");
-  torch::manual_seed(0);
-  auto x = torch::randn({16, 4});
-  auto a = make_net(8);
-  torch::optim::Adam opt_a(a->parameters(), 1e-2);
-  step(a, opt_a, x);
+  auto [a, opt_a_ptr, x] = one_step();
+  auto& opt_a = *opt_a_ptr;
   CheckpointWriter w;
   w.add_module("model", *a);
   w.add_optimizer("optim", opt_a);
@@ -110,12 +121,8 @@ TEST(Checkpoint, AFileWrittenOnAGpuOpensOnTheCpu) {
 TEST(Checkpoint, MovesBetweenDevicesWithTheOptimiserStateOnTheParametersDevice) {
   const auto device = test_device();
   auto dir = test::temp_dir("checkpoint_devices");
-  torch::manual_seed(0);
-  auto x = torch::randn({16, 4});
-  auto a = make_net(8);
-  a->to(device);
-  torch::optim::Adam opt_a(a->parameters(), 1e-2);
-  step(a, opt_a, x.to(device));
+  auto [a, opt_a_ptr, x] = one_step(device);
+  auto& opt_a = *opt_a_ptr;
   CheckpointWriter w;
   w.add_module("model", *a);
   w.add_optimizer("optim", opt_a);
@@ -145,8 +152,8 @@ TEST(Checkpoint, MovesBetweenDevicesWithTheOptimiserStateOnTheParametersDevice) 
     EXPECT_EQ(s.exp_avg().device(), p.device());
     EXPECT_EQ(s.exp_avg_sq().device(), p.device());
   }
-  step(a, opt_a, x.to(device));
-  step(b, opt_b, x.to(device));
+  step(a, opt_a, x);
+  step(b, opt_b, x);
   for (size_t i = 0; i < a->parameters().size(); ++i)
     EXPECT_TRUE(torch::equal(a->parameters()[i].cpu(), b->parameters()[i].cpu())) << i;
 }
